@@ -1,0 +1,6 @@
+"""Test a checkpoint: `python eval.py ckpt_path=outputs/.../checkpoints/last.ckpt`."""
+
+from litlab.eval import main
+
+if __name__ == "__main__":
+    main()

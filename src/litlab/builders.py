@@ -1,0 +1,90 @@
+"""Turning the composed config into a datamodule, a model, callbacks, loggers and a Trainer."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import hydra
+import pytorch_lightning as pl
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig
+from pytorch_lightning.callbacks import LearningRateMonitor
+from pytorch_lightning.loggers import Logger
+
+from litlab.data.base import LitDataModule
+from litlab.data.spec import DataSpec
+from litlab.errors import ConfigError
+from litlab.models.base import LitModule
+from litlab.utils.config import plain
+
+log = logging.getLogger(__name__)
+
+
+def group_choice(group: str, fallback: str = "") -> str:
+    """The name the user chose for a config group (`data=mnist` gives 'mnist')."""
+    if HydraConfig.initialized():
+        choice = HydraConfig.get().runtime.choices.get(group)
+        if choice:
+            return str(choice)
+    return fallback
+
+
+def build_datamodule(cfg: DictConfig, stage: str = "fit") -> LitDataModule:
+    """Instantiate the data config, make sure the data is there, and set it up for `stage`."""
+    log.info("Data: %s", cfg.data._target_)
+    datamodule: LitDataModule = hydra.utils.instantiate(cfg.data)
+    datamodule.prepare_data()
+    datamodule.setup(stage)
+    return datamodule
+
+
+def build_model(cfg: DictConfig, spec: DataSpec) -> LitModule:
+    """Check that the model fits the data, then build it from the data's description."""
+    model_cls = hydra.utils.get_class(cfg.model._target_)
+    model_cls.check_fits(spec, group_choice("model"), group_choice("data"))
+    log.info("Model: %s on %s", cfg.model._target_, spec.input_shape)
+    model: LitModule = hydra.utils.instantiate(
+        cfg.model, spec=spec.to_dict(), _recursive_=False, _convert_="all"
+    )
+    model.litlab_config = {k: plain(v) for k, v in cfg.items() if k != "hydra"}
+    return model
+
+
+def build_callbacks(cfg: DictConfig, with_logger: bool) -> list[pl.Callback]:
+    callbacks = []
+    for name, conf in (cfg.get("callbacks") or {}).items():
+        if conf is None or "_target_" not in conf:
+            continue
+        callback = hydra.utils.instantiate(conf)
+        if isinstance(callback, LearningRateMonitor) and not with_logger:
+            continue  # it needs a logger to write to
+        callbacks.append(callback)
+        log.debug("Callback %s: %s", name, conf._target_)
+    return callbacks
+
+
+def build_loggers(cfg: DictConfig) -> list[Logger]:
+    return [
+        hydra.utils.instantiate(conf)
+        for conf in (cfg.get("logger") or {}).values()
+        if conf is not None and "_target_" in conf
+    ]
+
+
+def build_trainer(
+    cfg: DictConfig, callbacks: list[pl.Callback], loggers: list[Logger]
+) -> pl.Trainer:
+    return hydra.utils.instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)
+
+
+def existing_checkpoint(path: Any) -> str | None:
+    """`ckpt_path` as given, after checking that the file is there."""
+    if path in (None, "", "null"):
+        return None
+    if path in ("last", "best"):
+        return str(path)
+    if not Path(path).is_file():
+        raise ConfigError(f"ckpt_path={path} does not exist; give the path of a .ckpt file.")
+    return str(path)

@@ -1,0 +1,65 @@
+"""Loss and monitored-metric curves per epoch, drawn when fitting ends."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import pytorch_lightning as pl
+from matplotlib.figure import Figure
+
+from litlab.callbacks.figures import FigureCallback
+
+
+class LossCurves(FigureCallback):
+    """Records epoch-level `train/*` and `val/*` metrics and writes `figures/loss_curves.png`."""
+
+    def __init__(self, figures_dir: str = "figures", metrics: list[str] | None = None) -> None:
+        super().__init__(figures_dir)
+        self.metrics = metrics
+        self.history: dict[str, list[tuple[int, float]]] = defaultdict(list)
+
+    # train-epoch metrics reach callback_metrics only after on_train_epoch_end, so they are
+    # read at the start of the next epoch (and when fitting ends)
+    def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if trainer.current_epoch > 0:
+            self.record(trainer, "train/", trainer.current_epoch - 1)
+
+    def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        if not trainer.sanity_checking:
+            self.record(trainer, "val/", trainer.current_epoch)
+
+    def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.record(trainer, "train/", trainer.current_epoch - 1)
+        self.draw(trainer)
+
+    def record(self, trainer: pl.Trainer, prefix: str, epoch: int) -> None:
+        for name, value in trainer.callback_metrics.items():
+            if not name.startswith(prefix) or name.endswith(("_step", "_best")):
+                continue
+            points = self.history[name.removesuffix("_epoch")]
+            if value.numel() == 1 and (not points or points[-1][0] < epoch):
+                points.append((epoch, float(value)))
+
+    def on_exception(
+        self, trainer: pl.Trainer, pl_module: pl.LightningModule, exc: BaseException
+    ) -> None:
+        self.draw(trainer)
+
+    def draw(self, trainer: pl.Trainer) -> None:
+        names = self.metrics or sorted({n.split("/", 1)[1] for n in self.history})
+        if not names or not self.history:
+            return
+        fig = Figure(figsize=(5 * min(len(names), 3), 3.6 * ((len(names) + 2) // 3)))
+        axes = fig.subplots((len(names) + 2) // 3, min(len(names), 3), squeeze=False).flatten()
+        for ax, name in zip(axes, names, strict=False):
+            for stage in ("train", "val"):
+                points = self.history.get(f"{stage}/{name}")
+                if points:
+                    epochs, values = zip(*points, strict=True)
+                    ax.plot(epochs, values, marker="o", label=stage)
+            ax.set(title=name, xlabel="epoch")
+            ax.legend()
+        for ax in axes[len(names) :]:
+            ax.axis("off")
+        fig.tight_layout()
+        self.save(trainer, fig, "loss_curves")

@@ -1,0 +1,87 @@
+"""`python eval.py ckpt_path=...` / `litlab-eval`: test a checkpoint on its data (or another)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import hydra
+import pytorch_lightning as pl
+import torch
+from omegaconf import DictConfig, OmegaConf
+
+from litlab.builders import (
+    build_callbacks,
+    build_datamodule,
+    build_loggers,
+    build_trainer,
+    existing_checkpoint,
+    group_choice,
+)
+from litlab.conf_dir import conf_dir
+from litlab.data.spec import DataSpec
+from litlab.errors import ConfigError, IncompatibleError
+from litlab.runner import run_task
+from litlab.train import stage_metrics
+from litlab.utils.print_config import print_config_tree
+
+log = logging.getLogger(__name__)
+
+
+def read_checkpoint(path: str) -> dict[str, Any]:
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise ConfigError(f"ckpt_path={path} is not a readable checkpoint ({exc}).") from None
+
+
+def evaluate(cfg: DictConfig) -> dict[str, Any]:
+    """Rebuild the model from the checkpoint and test it on the data it was trained on, or on
+    `data=...` when given."""
+    path = existing_checkpoint(cfg.ckpt_path)
+    if path is None or path in ("last", "best"):
+        raise ConfigError("eval needs ckpt_path=<path to a .ckpt file>.")
+    checkpoint = read_checkpoint(path)
+    stored = checkpoint.get("litlab_config") or {}
+    if cfg.get("data") is None:
+        if "data" not in stored:
+            raise ConfigError(f"{path} does not record its data; choose one with data=<name>.")
+        cfg.data = OmegaConf.create(stored["data"])
+        cfg.data.data_dir = cfg.paths.data_dir
+    target = (stored.get("model") or {}).get("_target_")
+    if target is None:
+        raise ConfigError(f"{path} was not written by litlab (no model recorded in it).")
+
+    pl.seed_everything(cfg.seed, workers=True)
+    datamodule = build_datamodule(cfg, stage="test")
+    model_cls = hydra.utils.get_class(target)
+    trained_on = DataSpec.from_dict(checkpoint["hyper_parameters"]["spec"])
+    if (trained_on.input_shape, trained_on.num_classes) != (
+        datamodule.spec.input_shape,
+        datamodule.spec.num_classes,
+    ):
+        raise IncompatibleError(
+            f"the checkpoint was trained on inputs {trained_on.input_shape} with "
+            f"{trained_on.num_classes} classes; data={group_choice('data', 'this data')} gives "
+            f"{datamodule.spec.input_shape} with {datamodule.spec.num_classes}."
+        )
+    model = model_cls.load_from_checkpoint(path, map_location="cpu", weights_only=True)
+    loggers = build_loggers(cfg)
+    trainer = build_trainer(cfg, build_callbacks(cfg, with_logger=bool(loggers)), loggers)
+    trainer.test(model, datamodule=datamodule)
+    return {
+        "status": "ok",
+        "metrics": stage_metrics(trainer.callback_metrics),
+        "best_checkpoint": path,
+    }
+
+
+@hydra.main(version_base="1.3", config_path=conf_dir(), config_name="eval")
+def main(cfg: DictConfig) -> None:
+    if cfg.get("print_config"):
+        print_config_tree(cfg)
+    run_task(cfg, evaluate)
+
+
+if __name__ == "__main__":
+    main()

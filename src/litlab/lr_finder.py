@@ -1,0 +1,39 @@
+"""Lightning's learning-rate range test, with its plot saved to the run's figures."""
+
+from __future__ import annotations
+
+import logging
+
+import pytorch_lightning as pl
+from omegaconf import DictConfig
+from pytorch_lightning.tuner import Tuner
+
+from litlab.callbacks.figures import save_figure
+from litlab.models.base import LitModule
+
+log = logging.getLogger(__name__)
+
+
+def find_lr(
+    cfg: DictConfig, trainer: pl.Trainer, model: LitModule, datamodule: pl.LightningDataModule
+) -> float | None:
+    """Run the range test; when `apply`, start training at the suggested rate."""
+    options = cfg.lr_finder
+    finder = Tuner(trainer).lr_find(
+        model,
+        datamodule=datamodule,
+        min_lr=options.min_lr,
+        max_lr=options.max_lr,
+        num_training=options.num_training,
+        update_attr=False,
+    )
+    if finder is None:
+        return None
+    suggestion = finder.suggestion()
+    fig = finder.plot(suggest=True)
+    fig.axes[0].set_title(f"learning-rate range test (suggestion {suggestion:.2e})")
+    save_figure(trainer, fig, cfg.paths.figures_dir, "lr_finder")
+    log.info("LR finder suggests %.3g", suggestion)
+    if options.apply and suggestion:
+        model.hparams.optimizer["lr"] = float(suggestion)
+    return suggestion

@@ -1,0 +1,6 @@
+"""LightningModules, one per task; each is built from its data's DataSpec."""
+
+from litlab.models.base import LitModule
+from litlab.models.classifier import Classifier
+
+__all__ = ["Classifier", "LitModule"]

@@ -1,0 +1,116 @@
+"""Classifier for any input the nets accept (images, table rows, sequences)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+import torch.nn.functional as F
+from torchmetrics import MeanMetric
+from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionMatrix
+
+from litlab.errors import ConfigError
+from litlab.models.base import LitModule
+
+
+class Classifier(LitModule):
+    """Cross-entropy classifier with label smoothing, class weights and L1/L2 penalties.
+
+    Logs `{stage}/loss` and `{stage}/acc`, `val/acc_best`, and keeps a test confusion matrix
+    (`test_confmat`) for the figure callbacks.
+    """
+
+    targets = ("class",)
+
+    def __init__(
+        self,
+        spec: dict[str, Any],
+        net: dict[str, Any],
+        optimizer: dict[str, Any],
+        scheduler: dict[str, Any] | None = None,
+        label_smoothing: float = 0.0,
+        class_weights: str | list[float] | None = None,
+        l1: float = 0.0,
+        l2: float = 0.0,
+        monitor: str = "val/acc",
+        mode: str = "max",
+    ) -> None:
+        super().__init__(spec, optimizer, scheduler, monitor, mode)
+        self.save_hyperparameters()
+        n = self.spec.num_classes
+        self.net = self.build_net(net, in_shape=self.spec.input_shape, out_features=n)
+        self.register_buffer("class_weights", self.resolve_class_weights(class_weights))
+        self.train_loss, self.val_loss, self.test_loss = MeanMetric(), MeanMetric(), MeanMetric()
+        self.train_acc = MulticlassAccuracy(n, average="micro")
+        self.val_acc = MulticlassAccuracy(n, average="micro")
+        self.test_acc = MulticlassAccuracy(n, average="micro")
+        self.test_confmat = MulticlassConfusionMatrix(n)
+
+    def resolve_class_weights(self, weights: str | list[float] | None) -> torch.Tensor | None:
+        """None, 'balanced' (inverse training frequency, mean 1), or one weight per class."""
+        n = self.spec.num_classes
+        if weights is None:
+            return None
+        if weights == "balanced":
+            counts = torch.tensor(self.spec.class_counts, dtype=torch.float).clamp_min(1)
+            return counts.sum() / (n * counts)
+        if isinstance(weights, str) or len(weights) != n:
+            raise ConfigError(
+                f"model.class_weights must be null, 'balanced' or a list of {n} numbers "
+                f"(one per class), got {weights!r}"
+            )
+        return torch.tensor(weights, dtype=torch.float)
+
+    def forward(self, x: Any) -> torch.Tensor:
+        return self.net(x)
+
+    def penalty(self) -> torch.Tensor | float:
+        """L1/L2 on weights (not biases or norm layers), added to the training loss."""
+        l1, l2 = self.hparams.l1, self.hparams.l2
+        if not (l1 or l2):
+            return 0.0
+        weights = [p for p in self.net.parameters() if p.ndim > 1]
+        total = 0.0
+        if l1:
+            total = total + l1 * sum(w.abs().sum() for w in weights)
+        if l2:
+            total = total + l2 * sum(w.pow(2).sum() for w in weights)
+        return total
+
+    def shared_step(self, batch: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        x, y = batch
+        logits = self(x)
+        loss = F.cross_entropy(
+            logits, y, weight=self.class_weights, label_smoothing=self.hparams.label_smoothing
+        )
+        return loss, logits.argmax(dim=1), y
+
+    def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+        loss, preds, y = self.shared_step(batch)
+        self.train_loss(loss)
+        self.train_acc(preds, y)
+        self.log("train/loss", self.train_loss, on_step=True, on_epoch=True, prog_bar=True)
+        self.log("train/acc", self.train_acc, on_step=False, on_epoch=True)
+        return loss + self.penalty()
+
+    def validation_step(self, batch: Any, batch_idx: int) -> None:
+        loss, preds, y = self.shared_step(batch)
+        self.val_loss(loss, weight=len(y))
+        self.val_acc(preds, y)
+        self.log("val/loss", self.val_loss, on_epoch=True, prog_bar=True)
+        self.log("val/acc", self.val_acc, on_epoch=True, prog_bar=True)
+
+    def on_validation_epoch_end(self) -> None:
+        self.log_best("val/acc", self.val_acc.compute(), mode="max")
+
+    def test_step(self, batch: Any, batch_idx: int) -> None:
+        loss, preds, y = self.shared_step(batch)
+        self.test_loss(loss, weight=len(y))
+        self.test_acc(preds, y)
+        self.test_confmat(preds, y)
+        self.log("test/loss", self.test_loss, on_epoch=True)
+        self.log("test/acc", self.test_acc, on_epoch=True)
+
+    def predict_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+        x = batch[0] if isinstance(batch, list | tuple) else batch
+        return self(x).softmax(dim=1)

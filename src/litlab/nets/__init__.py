@@ -1,0 +1,7 @@
+"""Plain nn.Modules, task-agnostic; each takes `in_shape` and `out_features` from the data."""
+
+from litlab.nets.cnn import CNN
+from litlab.nets.mlp import MLP
+from litlab.nets.resnet import ResNet18
+
+__all__ = ["CNN", "MLP", "ResNet18"]

@@ -1,0 +1,86 @@
+"""`python train.py` / `litlab-train`: fit a model on a datamodule, then test the best checkpoint."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import hydra
+import pytorch_lightning as pl
+from omegaconf import DictConfig
+from pytorch_lightning.callbacks import ModelCheckpoint
+
+from litlab.builders import (
+    build_callbacks,
+    build_datamodule,
+    build_loggers,
+    build_model,
+    build_trainer,
+    existing_checkpoint,
+)
+from litlab.conf_dir import conf_dir
+from litlab.lr_finder import find_lr
+from litlab.runner import run_task
+from litlab.utils.config import plain
+from litlab.utils.print_config import print_config_tree
+
+log = logging.getLogger(__name__)
+
+
+def stage_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
+    """`{stage}/{name}` metrics at epoch level, named as DESIGN.md fixes them."""
+    return {
+        k.removesuffix("_epoch"): v
+        for k, v in metrics.items()
+        if k.split("/")[0] in ("train", "val", "test") and not k.endswith("_step")
+    }
+
+
+def train(cfg: DictConfig) -> dict[str, Any]:
+    """Build everything from `cfg`, fit, test; return the fields of `summary.json`."""
+    if cfg.get("seed") is not None:
+        pl.seed_everything(cfg.seed, workers=True)
+    resume = existing_checkpoint(cfg.get("ckpt_path"))
+    datamodule = build_datamodule(cfg)
+    model = build_model(cfg, datamodule.spec)
+    loggers = build_loggers(cfg)
+    trainer = build_trainer(cfg, build_callbacks(cfg, with_logger=bool(loggers)), loggers)
+    for logger in loggers:
+        logger.log_hyperparams(model.litlab_config)
+
+    extra: dict[str, Any] = {}
+    if cfg.lr_finder.enabled:
+        extra["lr_suggestion"] = find_lr(cfg, trainer, model, datamodule)
+    if cfg.train:
+        trainer.fit(model, datamodule=datamodule, ckpt_path=resume, weights_only=True)
+        if trainer.interrupted:
+            raise KeyboardInterrupt
+    metrics = dict(trainer.callback_metrics)
+
+    checkpoint = next((c for c in trainer.callbacks if isinstance(c, ModelCheckpoint)), None)
+    best = checkpoint.best_model_path if checkpoint and checkpoint.best_model_path else None
+    if cfg.test:
+        if best is None and cfg.train:
+            log.warning("No best checkpoint was saved; testing the weights as they are now.")
+        trainer.test(model, datamodule=datamodule, ckpt_path=best, weights_only=True)
+        metrics.update(trainer.callback_metrics)
+    return {
+        "status": "ok",
+        "metrics": stage_metrics(metrics),
+        "best_checkpoint": best,
+        "monitor": model.monitor,
+        **extra,
+    }
+
+
+@hydra.main(version_base="1.3", config_path=conf_dir(), config_name="train")
+def main(cfg: DictConfig) -> float | None:
+    if cfg.get("print_config"):
+        print_config_tree(cfg)
+    result = run_task(cfg, train)
+    value = result["metrics"].get(cfg.get("optimized_metric") or result.get("monitor"))
+    return None if value is None else float(plain(value))
+
+
+if __name__ == "__main__":
+    main()

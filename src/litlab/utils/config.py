@@ -1,0 +1,14 @@
+"""Small helpers for turning Hydra configs into plain values and objects."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from omegaconf import DictConfig, ListConfig, OmegaConf
+
+
+def plain(value: Any) -> Any:
+    """A resolved, plain-Python copy of a config (dicts, lists, scalars): safe to pickle-free save."""
+    if isinstance(value, DictConfig | ListConfig):
+        return OmegaConf.to_container(value, resolve=True)
+    return value
