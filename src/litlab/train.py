@@ -1,4 +1,4 @@
-"""`python train.py` / `litlab-train`: fit a model on a datamodule, then test the best checkpoint."""
+"""`python train.py` / `litlab-train`: fit a model on its data, then test the best checkpoint."""
 
 from __future__ import annotations
 

@@ -8,7 +8,7 @@ from omegaconf import DictConfig, ListConfig, OmegaConf
 
 
 def plain(value: Any) -> Any:
-    """A resolved, plain-Python copy of a config (dicts, lists, scalars): safe to pickle-free save."""
+    """A resolved, plain-Python copy of a config: dicts, lists and scalars only."""
     if isinstance(value, DictConfig | ListConfig):
         return OmegaConf.to_container(value, resolve=True)
     return value
