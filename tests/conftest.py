@@ -1,0 +1,85 @@
+"""Shared test helpers: compose and run the real Hydra configs, in-process or as a user would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, open_dict
+
+from litlab.conf_dir import conf_dir
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+# quiet, CPU-only defaults for every test run; a test's own overrides come after and win
+QUIET = [
+    "print_config=false",
+    "callbacks.rich_progress_bar=null",
+    "callbacks.model_summary=null",
+    "trainer.accelerator=cpu",
+    "trainer.enable_progress_bar=false",
+]
+
+
+@pytest.fixture(autouse=True)
+def offline_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test touches the network, the user's W&B settings or the repo's data/ folder."""
+    wandb_home = tmp_path_factory.mktemp("wandb")
+    for key in ("WANDB_DIR", "WANDB_CACHE_DIR", "WANDB_CONFIG_DIR", "WANDB_DATA_DIR"):
+        monkeypatch.setenv(key, str(wandb_home))
+    monkeypatch.setenv("WANDB_MODE", "offline")
+    monkeypatch.setenv("WANDB_SILENT", "true")
+    monkeypatch.delenv("WANDB_API_KEY", raising=False)
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.setenv("DATA_DIR", str(tmp_path_factory.getbasetemp() / "no-data-here"))
+
+
+@pytest.fixture
+def mnist_dir() -> Path:
+    """The real MNIST-format set beside the repo (8,000 train / 2,000 test digits)."""
+    if not (SHARED_DATA / "MNIST" / "raw" / "train-images-idx3-ubyte").is_file():
+        pytest.skip(f"the shared MNIST set is not at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+def compose_cfg(overrides: list[str], out_dir: Path, config_name: str = "train") -> DictConfig:
+    """The config `python train.py <overrides>` would run with, its run folder at `out_dir`."""
+    with initialize_config_dir(conf_dir(), version_base="1.3"):
+        cfg = compose(
+            config_name,
+            overrides=[*QUIET, *overrides, f"hydra.run.dir={out_dir}"],
+            return_hydra_config=True,
+        )
+    cfg.hydra.runtime.output_dir = str(out_dir)
+    HydraConfig.instance().set_config(cfg)
+    with open_dict(cfg):
+        cfg.paths.output_dir = str(out_dir)
+    return cfg
+
+
+def run_train(overrides: list[str], out_dir: Path) -> dict:
+    """Train in this process, exactly as train.py would; returns the summary fields."""
+    from litlab.runner import run_task
+    from litlab.train import train
+
+    return run_task(compose_cfg(overrides, out_dir), train)
+
+
+def run_cli(
+    script: str, args: list[str], env: dict[str, str] | None = None, timeout: int = 900
+) -> subprocess.CompletedProcess:
+    """Run `python <script> <args>` from the repo root as a user would."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, script, *QUIET, *args],
+        cwd=REPO,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
