@@ -1,0 +1,16 @@
+"""LightningDataModules, one file per data family; each describes itself with a DataSpec."""
+
+from litlab.data.base import LitDataModule
+from litlab.data.cifar import CIFAR10DataModule, CIFAR100DataModule
+from litlab.data.digits import DigitsDataModule
+from litlab.data.mnist import MNISTDataModule
+from litlab.data.spec import DataSpec
+
+__all__ = [
+    "CIFAR10DataModule",
+    "CIFAR100DataModule",
+    "DataSpec",
+    "DigitsDataModule",
+    "LitDataModule",
+    "MNISTDataModule",
+]

@@ -1,0 +1,100 @@
+"""Base for image-classification datasets held in memory as uint8 tensors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from litlab.data.augment import Augment
+from litlab.data.base import LitDataModule, TensorBatches, split_generator
+from litlab.data.spec import DataSpec
+from litlab.errors import ConfigError
+
+
+class ImageDataModule(LitDataModule):
+    """Images as one (N, C, H, W) uint8 tensor per split; scaling, normalisation and augmentation
+    run on whole batches after they reach the device.
+
+    Subclasses implement `load_split(train)` returning (images, labels) and set `max_value`
+    (the pixel value that maps to 1.0) and `class_names`. Normalisation statistics come from the
+    training split only.
+    """
+
+    max_value: float = 255.0
+    class_names: tuple[str, ...] = ()
+
+    def __init__(
+        self,
+        data_dir: str = "data",
+        batch_size: int = 128,
+        val_size: float = 0.1,
+        normalize: bool = True,
+        augment: dict[str, Any] | None = None,
+        num_workers: int = 0,
+        pin_memory: bool = False,
+        split_seed: int = 0,
+    ) -> None:
+        super().__init__(data_dir, batch_size, num_workers, pin_memory, split_seed)
+        if not 0 < val_size < 1:
+            raise ConfigError(f"data.val_size must be a fraction between 0 and 1, got {val_size}")
+        self.val_size = val_size
+        self.normalize = normalize
+        self.augment = Augment(**(augment or {}))
+        self.train_set: TensorBatches | None = None
+        self.val_set: TensorBatches | None = None
+        self.test_set: TensorBatches | None = None
+        self.mean = torch.zeros(1)
+        self.std = torch.ones(1)
+
+    def load_split(self, train: bool) -> tuple[torch.Tensor, torch.Tensor]:
+        raise NotImplementedError
+
+    def setup(self, stage: str | None = None) -> None:
+        if self.train_set is None:
+            images, labels = self.load_split(train=True)
+            perm = torch.randperm(len(images), generator=split_generator(self.split_seed))
+            n_val = max(1, round(self.val_size * len(images)))
+            val_idx, train_idx = perm[:n_val], perm[n_val:]
+            self.train_set = TensorBatches(images[train_idx], labels[train_idx])
+            self.val_set = TensorBatches(images[val_idx], labels[val_idx])
+            self._fit_stats(images[train_idx])
+            counts = torch.bincount(labels[train_idx], minlength=len(self.class_names))
+            self._spec = DataSpec(
+                input_kind="image",
+                input_shape=tuple(images.shape[1:]),
+                target="class",
+                num_classes=len(self.class_names),
+                class_names=tuple(self.class_names),
+                class_counts=tuple(int(c) for c in counts),
+                mean=tuple(self.mean.flatten().tolist()) if self.normalize else (),
+                std=tuple(self.std.flatten().tolist()) if self.normalize else (),
+            )
+        if stage in (None, "test", "predict") and self.test_set is None:
+            self.test_set = TensorBatches(*self.load_split(train=False))
+
+    def _fit_stats(self, images: torch.Tensor) -> None:
+        x = images.float() / self.max_value
+        self.mean = x.mean(dim=(0, 2, 3)).view(1, -1, 1, 1)
+        self.std = x.std(dim=(0, 2, 3)).clamp_min(1e-6).view(1, -1, 1, 1)
+
+    def train_dataloader(self):
+        return self.make_loader(self.train_set, shuffle=True)
+
+    def val_dataloader(self):
+        return self.make_loader(self.val_set, shuffle=False)
+
+    def test_dataloader(self):
+        return self.make_loader(self.test_set, shuffle=False)
+
+    def predict_dataloader(self):
+        return self.test_dataloader()
+
+    def on_after_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
+        x, y = batch
+        x = x.float() / self.max_value
+        if self.trainer is not None and self.trainer.training and self.augment.active:
+            x = self.augment(x)
+        if self.normalize:
+            x = (x - self.mean.to(x.device)) / self.std.to(x.device)
+        return x, y.long()
