@@ -56,6 +56,8 @@ class Augment:
         zoom = lo + torch.rand(n, device=x.device) * (hi - lo)
         cos, sin = torch.cos(angle) / zoom, torch.sin(angle) / zoom
         zero = torch.zeros_like(cos)
-        theta = torch.stack([torch.stack([cos, -sin, zero], 1), torch.stack([sin, cos, zero], 1)], 1)
+        theta = torch.stack(
+            [torch.stack([cos, -sin, zero], 1), torch.stack([sin, cos, zero], 1)], 1
+        )
         grid = F.affine_grid(theta, list(x.shape), align_corners=False)
         return F.grid_sample(x, grid, padding_mode="zeros", align_corners=False)

@@ -23,7 +23,9 @@ def read_pickle(path: Path) -> dict[bytes, Any]:
         with path.open("rb") as f:
             return pickle.load(f, encoding="bytes")
     except Exception as exc:
-        raise DataError(f"{path} cannot be read as a CIFAR pickle ({exc}); it is corrupt.") from None
+        raise DataError(
+            f"{path} cannot be read as a CIFAR pickle ({exc}); it is corrupt."
+        ) from None
 
 
 class CIFAR10DataModule(ImageDataModule):

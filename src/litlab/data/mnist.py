@@ -63,4 +63,6 @@ class MNISTDataModule(ImageDataModule):
             )
         if labels.max() >= len(self.class_names):
             raise DataError(f"{label_file} has labels outside 0-{len(self.class_names) - 1}.")
-        return torch.from_numpy(images.copy()).unsqueeze(1), torch.from_numpy(labels.astype(np.int64))
+        return torch.from_numpy(images.copy()).unsqueeze(1), torch.from_numpy(
+            labels.astype(np.int64)
+        )

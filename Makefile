@@ -1,0 +1,37 @@
+# litlab: `make train` sets up and runs the default experiment; `make test` sets up and tests.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup train test test-fast lint format bench clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+train: setup  ## the default experiment: CNN on scikit-learn's 8x8 digits (offline)
+	$(BIN)/python train.py
+
+test: setup lint  ## everything CI runs: ruff, then all tests (slow ones included)
+	$(BIN)/python -m pytest -n 2 --durations=15
+
+test-fast: setup  ## skip the slow real-data accuracy tests
+	$(BIN)/python -m pytest -n 2 -m "not slow"
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+bench: setup
+	$(BIN)/python bench/bench_mnist.py
+
+clean:
+	rm -rf outputs multirun .pytest_cache .ruff_cache
