@@ -79,7 +79,7 @@ def test_truncated_mnist_file_is_called_corrupt(tmp_path):
 def test_label_file_that_does_not_match_the_images_is_rejected(tmp_path):
     write_mnist(tmp_path)
     write_idx(tmp_path / "MNIST" / "raw" / "train-labels-idx1-ubyte", torch.zeros(3).numpy())
-    with pytest.raises(DataError, match="256 images but .* 3 labels"):
+    with pytest.raises(DataError, match=r"256 images but .* 3 labels"):
         MNISTDataModule(data_dir=str(tmp_path)).setup("fit")
 
 
