@@ -25,6 +25,7 @@ import statistics
 import sys
 import tempfile
 import time
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +37,13 @@ from hydra import compose, initialize_config_dir
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, open_dict
 
-from litlab.builders import build_callbacks, build_datamodule, build_loggers, build_model
-from litlab.builders import build_trainer
+from litlab.builders import (
+    build_callbacks,
+    build_datamodule,
+    build_loggers,
+    build_model,
+    build_trainer,
+)
 from litlab.conf_dir import conf_dir
 
 REPO = Path(__file__).resolve().parents[1]
@@ -165,7 +171,7 @@ class EpochTimer(pl.Callback):
 
     @property
     def seconds(self) -> list[float]:
-        return [b - a for a, b in zip(self.marks, self.marks[1:], strict=False)]
+        return [b - a for a, b in pairwise(self.marks)]
 
 
 def build_litlab(args: argparse.Namespace, net: str, data_dir: str) -> dict[str, Any]:
@@ -221,7 +227,7 @@ def run_loop(parts: dict[str, Any], net: torch.nn.Module, args: argparse.Namespa
             running += loss.detach()
         scheduler.step()
     marks.append(time.perf_counter())
-    seconds = [b - a for a, b in zip(marks, marks[1:], strict=False)]
+    seconds = [b - a for a, b in pairwise(marks)]
     return seconds[args.warmup :]
 
 
