@@ -82,6 +82,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-logger", action="store_true", help="no CSV logger on litlab's side")
     parser.add_argument("--augment", action="store_true", help="keep conf/data/mnist augmentation")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "overrides", nargs="*", help="extra train.py overrides for litlab's side (key=value)"
+    )
     return parser.parse_args(argv)
 
 
@@ -130,6 +133,7 @@ def litlab_overrides(args: argparse.Namespace, net: str, data_dir: str) -> list[
         "callbacks.early_stopping=null",
         "callbacks.model_summary=null",  # printed once before training
         "+trainer.enable_model_summary=false",
+        "+trainer.enable_checkpointing=false",  # else Lightning adds its own ModelCheckpoint
         "print_config=false",
         f"seed={args.seed}",
     ]
@@ -141,7 +145,7 @@ def litlab_overrides(args: argparse.Namespace, net: str, data_dir: str) -> list[
         overrides += ["callbacks.rich_progress_bar=null", "trainer.enable_progress_bar=false"]
     if args.no_logger:
         overrides.append("logger=null")
-    return overrides
+    return [*overrides, *args.overrides]
 
 
 def compose_cfg(overrides: list[str], out_dir: str) -> DictConfig:
@@ -157,21 +161,33 @@ def compose_cfg(overrides: list[str], out_dir: str) -> DictConfig:
     return cfg
 
 
-class EpochTimer(pl.Callback):
-    """Wall time of every training epoch, start to start (so epoch-end work is counted)."""
+class Clock:
+    """Marks (wall, CPU) times; the process's CPU time is what the work costs even when other
+    jobs on a shared machine keep it waiting for a core (wall time counts the waiting too)."""
 
     def __init__(self) -> None:
-        self.marks: list[float] = []
+        self.marks: list[tuple[float, float]] = []
+
+    def mark(self) -> None:
+        self.marks.append((time.perf_counter(), time.process_time()))
+
+    def seconds(self, skip: int) -> list[tuple[float, float]]:
+        """(wall, cpu) seconds between successive marks, after the first `skip`."""
+        spans = [(b[0] - a[0], b[1] - a[1]) for a, b in pairwise(self.marks)]
+        return spans[skip:]
+
+
+class EpochTimer(pl.Callback):
+    """Times every training epoch start to start, so epoch-end work is counted."""
+
+    def __init__(self) -> None:
+        self.clock = Clock()
 
     def on_train_epoch_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self.marks.append(time.perf_counter())
+        self.clock.mark()
 
     def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        self.marks.append(time.perf_counter())
-
-    @property
-    def seconds(self) -> list[float]:
-        return [b - a for a, b in pairwise(self.marks)]
+        self.clock.mark()
 
 
 def build_litlab(args: argparse.Namespace, net: str, data_dir: str) -> dict[str, Any]:
@@ -194,13 +210,15 @@ def build_litlab(args: argparse.Namespace, net: str, data_dir: str) -> dict[str,
     }
 
 
-def run_litlab(parts: dict[str, Any]) -> list[float]:
+def run_litlab(parts: dict[str, Any], args: argparse.Namespace) -> list[tuple[float, float]]:
     parts["trainer"].fit(parts["model"], datamodule=parts["datamodule"])
-    return parts["timer"].seconds[len(parts["timer"].seconds) - parts["epochs"] :]
+    return parts["timer"].clock.seconds(skip=args.warmup)
 
 
 # ---------------------------------------------------------------------------------- loop
-def run_loop(parts: dict[str, Any], net: torch.nn.Module, args: argparse.Namespace) -> list[float]:
+def run_loop(
+    parts: dict[str, Any], net: torch.nn.Module, args: argparse.Namespace
+) -> list[tuple[float, float]]:
     """The hand-written loop: same net, optimizer, schedule, batch size, steps and data."""
     dm = parts["datamodule"]
     images, labels = dm.train_set.tensors
@@ -213,9 +231,9 @@ def run_loop(parts: dict[str, Any], net: torch.nn.Module, args: argparse.Namespa
     if args.limit_batches:
         steps = min(steps, args.limit_batches)
     net.train()
-    marks = []
+    clock = Clock()
     for _ in range(total):
-        marks.append(time.perf_counter())
+        clock.mark()
         order = torch.randperm(len(x_all))
         running = torch.zeros(())
         for step in range(steps):
@@ -226,9 +244,8 @@ def run_loop(parts: dict[str, Any], net: torch.nn.Module, args: argparse.Namespa
             optimizer.step()
             running += loss.detach()
         scheduler.step()
-    marks.append(time.perf_counter())
-    seconds = [b - a for a, b in pairwise(marks)]
-    return seconds[args.warmup :]
+    clock.mark()
+    return clock.seconds(skip=args.warmup)
 
 
 def optimizer_kwargs(cfg: DictConfig) -> dict[str, Any]:
@@ -249,42 +266,39 @@ def spread(values: list[float]) -> str:
     return f"{statistics.median(values):.3f} s (min {min(values):.3f}, max {max(values):.3f})"
 
 
-def bench_net(args: argparse.Namespace, net_name: str, data_dir: str) -> float:
-    lit_runs: list[float] = []
-    loop_runs: list[float] = []
+def bench_net(args: argparse.Namespace, net_name: str, data_dir: str) -> dict[str, float]:
+    """Alternate litlab and loop runs; print and return the median seconds per epoch."""
+    runs: dict[str, list[tuple[float, float]]] = {"litlab": [], "loop": []}
     for repeat in range(args.repeats):
         parts = build_litlab(args, net_name, data_dir)
-        parts["epochs"] = args.epochs
         check_schedule(parts["cfg"])
-        loop_net = type(parts["model"].net)  # same class, same initial weights
-        net_copy = build_model(parts["cfg"], parts["datamodule"].spec).net
-        net_copy.load_state_dict(parts["model"].net.state_dict())
-        assert isinstance(net_copy, loop_net)
+        net = build_model(parts["cfg"], parts["datamodule"].spec).net
+        net.load_state_dict(parts["model"].net.state_dict())  # same class, same initial weights
         order = ("litlab", "loop") if repeat % 2 == 0 else ("loop", "litlab")
         for side in order:
-            if side == "litlab":
-                epoch_s = run_litlab(parts)
-                lit_runs.append(statistics.median(epoch_s))
-            else:
-                epoch_s = run_loop(parts, net_copy, args)
-                loop_runs.append(statistics.median(epoch_s))
+            epochs = run_litlab(parts, args) if side == "litlab" else run_loop(parts, net, args)
+            wall = statistics.median(s[0] for s in epochs)
+            cpu = statistics.median(s[1] for s in epochs)
+            runs[side].append((wall, cpu))
+            listed = " ".join(f"{s[0]:.3f}" for s in epochs)
             print(
-                f"  {net_name} repeat {repeat + 1} {side:6s}: "
-                + " ".join(f"{s:.3f}" for s in epoch_s)
-                + " s/epoch",
-                flush=True,
+                f"  {net_name} repeat {repeat + 1} {side:6s}: wall {listed} s/epoch (cpu {cpu:.3f})"
             )
-    lit, loop = statistics.median(lit_runs), statistics.median(loop_runs)
-    ratio = lit / loop
-    ratios = [a / b for a, b in zip(lit_runs, loop_runs, strict=True)]
-    print(f"{net_name} litlab : {spread(lit_runs)} per epoch")
-    print(f"{net_name} loop   : {spread(loop_runs)} per epoch")
-    print(
-        f"{net_name} ratio litlab/loop: {ratio:.3f} "
-        f"(per repeat {min(ratios):.3f} - {max(ratios):.3f})",
-        flush=True,
-    )
-    return ratio
+    result = {}
+    for k, clock in enumerate(("wall", "cpu")):
+        lit = [r[k] for r in runs["litlab"]]
+        loop = [r[k] for r in runs["loop"]]
+        ratios = [a / b for a, b in zip(lit, loop, strict=True)]
+        ratio = statistics.median(lit) / statistics.median(loop)
+        print(f"{net_name} {clock} litlab : {spread(lit)} per epoch")
+        print(f"{net_name} {clock} loop   : {spread(loop)} per epoch")
+        print(
+            f"{net_name} {clock} ratio litlab/loop: {ratio:.3f} "
+            f"(per repeat {min(ratios):.3f} - {max(ratios):.3f})",
+            flush=True,
+        )
+        result.update({f"{clock}_litlab": statistics.median(lit), f"{clock}_ratio": ratio})
+    return result
 
 
 def main(argv: list[str] | None = None) -> None:
