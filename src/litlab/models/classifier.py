@@ -91,7 +91,15 @@ class Classifier(LitModule):
         # here costs milliseconds per step, more than a small net's whole step
         loss, preds, y = self.shared_step(batch)
         self.train_acc.update(preds, y)
-        self.log("train/loss", loss, on_step=True, on_epoch=True, prog_bar=True, batch_size=len(y))
+        self.log(
+            "train/loss",
+            loss,
+            on_step=True,
+            on_epoch=True,
+            prog_bar=True,
+            batch_size=len(y),
+            sync_dist=True,  # the epoch mean over all devices, as the MeanMetric gave
+        )
         return loss + self.penalty()
 
     def on_train_epoch_end(self) -> None:
