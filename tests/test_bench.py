@@ -1,0 +1,35 @@
+"""The speed benchmark still runs end to end (its speed targets live in docs/bench.md, not here)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+from tests.conftest import REPO, SHARED_DATA
+
+
+def test_bench_script_prints_both_timings_and_the_ratio_for_both_nets():
+    result = subprocess.run(
+        [
+            sys.executable,
+            "bench/bench_mnist.py",
+            "--epochs=1",
+            "--warmup=0",
+            "--repeats=1",
+            "--limit-batches=1",
+            f"--data-dir={SHARED_DATA}",  # random digits (with a loud note) when it is absent
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    number = r"\d+\.\d{3}"
+    for net in ("cnn", "mlp"):
+        for clock in ("wall", "cpu"):
+            for side in ("litlab", "loop  "):
+                assert re.search(rf"^{net} {clock} {side} : {number} s", result.stdout, re.M)
+            ratio = re.search(rf"^{net} {clock} ratio litlab/loop: ({number})", result.stdout, re.M)
+            assert ratio and float(ratio.group(1)) > 0, result.stdout
