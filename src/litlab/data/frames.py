@@ -19,7 +19,7 @@ def resolve_csv(path: str | None, data_dir: str, option: str = "data.path") -> P
     for candidate in candidates:
         if candidate.is_file():
             return candidate
-    raise DataError(f"{option}={path}: no such file (looked in . and {data_dir}).")
+    raise DataError(f"{option}={path}: no such file here or under {data_dir}/.")
 
 
 def read_csv(path: Path) -> pd.DataFrame:
