@@ -8,6 +8,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from litlab.data import TimeSeriesDataModule
 from litlab.data.forecast_baselines import linear_ar, persistence, seasonal_naive
@@ -15,6 +16,15 @@ from litlab.errors import DataError
 from tests.conftest import run_train
 
 FAST = ["callbacks.lr_monitor=null", "trainer.max_epochs=2"]
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """These nets are tiny: on a busy 2-core machine extra intra-op threads only contend."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def write_series(path, n: int = 300, gaps: bool = True, shuffle: bool = True) -> pd.DataFrame:
@@ -53,7 +63,7 @@ def test_windows_stay_inside_their_chronological_segment(tmp_path):
     assert n == 300  # interior gaps were interpolated, not dropped
     assert np.all(np.diff(dm.times.astype("datetime64[D]").astype(int)) == 1)  # sorted by date
     bounds = dm.boundaries(n)
-    for (name, (x, y, rows)), start, end in zip(
+    for (name, (_, _, rows)), start, end in zip(
         dm.windows.items(), (0, *bounds[:2]), bounds, strict=True
     ):
         first_input, last_target = rows - 24, rows + 3 - 1
