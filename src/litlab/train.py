@@ -64,6 +64,8 @@ def train(cfg: DictConfig) -> dict[str, Any]:
             log.warning("No best checkpoint was saved; testing the weights as they are now.")
         trainer.test(model, datamodule=datamodule, ckpt_path=best, weights_only=True)
         metrics.update(trainer.callback_metrics)
+        if cfg.get("baselines", True):
+            extra["baselines"] = datamodule.baselines() or None
     return {
         "status": "ok",
         "metrics": stage_metrics(metrics),

@@ -14,3 +14,11 @@ __all__ = [
     "LitDataModule",
     "MNISTDataModule",
 ]
+from litlab.data.bundled_tables import BundledTableDataModule
+from litlab.data.tabular import TabularDataModule
+
+__all__ += ["BundledTableDataModule", "TabularDataModule"]
+from litlab.data.bundled_series import BundledSeriesDataModule  # noqa: E402
+from litlab.data.timeseries import TimeSeriesDataModule  # noqa: E402
+
+__all__ += ["BundledSeriesDataModule", "TimeSeriesDataModule"]

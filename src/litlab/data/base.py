@@ -76,6 +76,11 @@ class LitDataModule(pl.LightningDataModule):
             )
         return self.batch_size // world
 
+    def baselines(self) -> dict[str, dict[str, float]]:
+        """Test scores of simple reference models fitted on this data's own split (none by
+        default); the train app reports them in summary.json beside the network's."""
+        return {}
+
     def make_loader(self, dataset: Dataset, shuffle: bool, drop_last: bool = False) -> DataLoader:
         batches = isinstance(dataset, TensorBatches)
         return DataLoader(

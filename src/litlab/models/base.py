@@ -13,6 +13,7 @@ from torch import nn
 
 from litlab.data.spec import INPUT_WORDS, TARGET_WORDS, DataSpec
 from litlab.errors import ConfigError, IncompatibleError
+from litlab.nets.factory import instantiate_net
 from litlab.utils.config import plain
 
 SCHEDULER_KEYS = ("interval", "frequency", "monitor")
@@ -60,8 +61,10 @@ class LitModule(pl.LightningModule):
             raise IncompatibleError(f"{model} needs {wants}; {data} gives {spec.describe()}.")
 
     def build_net(self, config: dict[str, Any], **shape: Any) -> nn.Module:
-        """Instantiate a net config with the sizes the data dictates."""
-        return hydra.utils.instantiate(plain(config), **shape)
+        """Instantiate a net config with the sizes the data dictates; nets that ask for them
+        also get the input kind and the categorical vocabularies (see `instantiate_net`)."""
+        facts = {"input_kind": self.spec.input_kind, "categories": list(self.spec.categories)}
+        return instantiate_net(plain(config), **{**facts, **shape})
 
     # ------------------------------------------------------------------ optimisation
     def configure_optimizers(self) -> Any:

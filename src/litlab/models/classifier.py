@@ -61,8 +61,8 @@ class Classifier(LitModule):
             )
         return torch.tensor(weights, dtype=torch.float)
 
-    def forward(self, x: Any) -> torch.Tensor:
-        return self.net(x)
+    def forward(self, *inputs: Any) -> torch.Tensor:
+        return self.net(*inputs)
 
     def penalty(self) -> torch.Tensor | float:
         """L1/L2 on weights (not biases or norm layers), added to the training loss."""
@@ -78,8 +78,8 @@ class Classifier(LitModule):
         return total
 
     def shared_step(self, batch: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        x, y = batch
-        logits = self(x)
+        *inputs, y = batch  # (x, y) for images, (x_num, x_cat, y) for table rows
+        logits = self(*inputs)
         loss = F.cross_entropy(
             logits, y, weight=self.class_weights, label_smoothing=self.hparams.label_smoothing
         )
@@ -124,5 +124,7 @@ class Classifier(LitModule):
         self.log("test/acc", self.test_acc, on_epoch=True)
 
     def predict_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
-        x = batch[0] if isinstance(batch, list | tuple) else batch
-        return self(x).softmax(dim=1)
+        if not isinstance(batch, list | tuple):
+            return self(batch).softmax(dim=1)
+        inputs = batch[:-1] if len(batch) > 1 else batch  # drop the labels when present
+        return self(*inputs).softmax(dim=1)

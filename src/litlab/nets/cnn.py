@@ -26,6 +26,8 @@ def conv_block(c_in: int, c_out: int, act: str, batch_norm: bool, pool: bool) ->
 class CNN(nn.Module):
     """Conv blocks (each halving the image while it is at least 4 pixels), then a linear head."""
 
+    inputs = ("image",)
+
     def __init__(
         self,
         in_shape: Sequence[int],

@@ -13,6 +13,8 @@ from litlab.nets.activations import make_activation
 class MLP(nn.Module):
     """Linear layers with optional batch norm and dropout between them; flattens its input."""
 
+    inputs = ("image", "sequence")  # table rows with categories need TabularMLP
+
     def __init__(
         self,
         in_shape: Sequence[int],
