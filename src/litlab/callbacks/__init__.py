@@ -6,3 +6,6 @@ from litlab.callbacks.finite_loss import FiniteLoss
 from litlab.callbacks.loss_curves import LossCurves
 
 __all__ = ["ConfusionMatrixFigure", "FigureCallback", "FiniteLoss", "LossCurves", "save_figure"]
+from litlab.callbacks.sample_progress import SampleProgress
+
+__all__ += ["SampleProgress"]

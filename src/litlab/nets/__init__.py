@@ -5,3 +5,6 @@ from litlab.nets.mlp import MLP
 from litlab.nets.resnet import ResNet18
 
 __all__ = ["CNN", "MLP", "ResNet18"]
+from litlab.nets.dcgan import DCGANDiscriminator, DCGANGenerator
+
+__all__ += ["DCGANDiscriminator", "DCGANGenerator"]
