@@ -50,8 +50,24 @@ def train_classifier(datamodule: pl.LightningDataModule, spec: DataSpec, steps: 
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    log.info("FID feature classifier trained for %d steps (last batch loss %.3f)", steps, loss)
-    return classifier.eval()
+    classifier.eval()
+    log.info(
+        "FID feature classifier trained for %d steps: %.4f validation accuracy",
+        steps,
+        accuracy(classifier, datamodule),
+    )
+    return classifier
+
+
+@torch.no_grad()
+def accuracy(classifier: nn.Module, datamodule: pl.LightningDataModule) -> float:
+    """Accuracy on the datamodule's validation split (how good the feature space is)."""
+    right = total = 0
+    for batch in datamodule.val_dataloader():
+        x, y = datamodule.on_after_batch_transfer(batch, 0)
+        right += int((classifier(x).argmax(dim=1) == y).sum())
+        total += len(y)
+    return right / max(total, 1)
 
 
 def save_classifier(classifier: nn.Module, path: Path) -> None:
