@@ -14,7 +14,7 @@ from litlab.models import GAN, SemiSupervisedGAN
 from litlab.nets import DCGANDiscriminator, DCGANGenerator
 from tests.conftest import compose_cfg, run_cli, run_train
 
-FAST = ["model.fid.classifier_steps=20", "callbacks.loss_curves=null"]
+FAST = ["model.fid.classifier_steps=10", "callbacks.loss_curves=null"]
 
 
 @pytest.mark.parametrize("shape", [(1, 8, 8), (1, 28, 28), (3, 32, 32), (3, 30, 30)])
@@ -45,6 +45,8 @@ def test_fast_dev_run_on_digits_writes_metrics_and_sample_figures(model, tmp_pat
 @pytest.mark.parametrize("model", ["gan", "cgan", "ssgan"])
 def test_fast_dev_run_on_mnist(model, mnist_dir, tmp_path):
     overrides = [f"model={model}", "data=mnist", f"data.data_dir={mnist_dir}", "debug=fdr"]
+    if model == "ssgan":
+        overrides.append("model.baseline_steps=10")
     summary = run_train([*overrides, *FAST], tmp_path)
     assert summary["status"] == "ok"
     assert summary["metrics"]["test/fid"] > 0
@@ -53,7 +55,8 @@ def test_fast_dev_run_on_mnist(model, mnist_dir, tmp_path):
 def test_max_steps_counts_generator_steps_and_the_checkpoint_loads(tmp_path):
     """max_steps=7 with 7 batches per epoch: one epoch of 7 generator and 7 discriminator steps
     (double counting would stop after 4 batches, before the end-of-epoch checkpoint). Gradient
-    clipping is asked of the trainer (and moved to the model, since Lightning refuses it)."""
+    clipping is asked of the trainer (and moved to the model, since Lightning refuses it); the
+    step-wise one-cycle schedule spans exactly the 7 steps."""
     overrides = [
         "model=cgan",
         "trainer.max_steps=7",
@@ -61,6 +64,8 @@ def test_max_steps_counts_generator_steps_and_the_checkpoint_loads(tmp_path):
         "trainer.limit_train_batches=7",
         "trainer.limit_val_batches=1",
         "trainer.gradient_clip_val=0.5",
+        "+model/scheduler=onecycle",  # one per optimizer, stepped by hand every generator step
+        "model.scheduler.max_lr=2e-4",
         "test=false",
         *FAST,
     ]
@@ -73,6 +78,8 @@ def test_max_steps_counts_generator_steps_and_the_checkpoint_loads(tmp_path):
     assert discriminator_adam["state"][0]["step"] == 7
     assert generator_adam["state"][0]["step"] == 7
     assert checkpoint["hyper_parameters"]["gradient_clip_val"] == 0.5
+    assert [s["last_epoch"] for s in checkpoint["lr_schedulers"]] == [7, 7]
+    assert [s["total_steps"] for s in checkpoint["lr_schedulers"]] == [7, 7]
     model = GAN.load_from_checkpoint(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)
     images = model.sample(12, labels=torch.full((12,), 3))
     assert images.shape == (12, 1, 8, 8)

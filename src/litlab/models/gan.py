@@ -265,7 +265,7 @@ class GAN(LitModule):
             if width != self.num_features:  # a given checkpoint with another hidden width
                 self.val_fid, self.test_fid = FrechetDistance(width), FrechetDistance(width)
 
-    def on_fit_start(self) -> None:
+    def on_validation_start(self) -> None:
         self.feature_classifier.to(self.device)
 
     def on_test_start(self) -> None:
