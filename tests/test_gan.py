@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 import torch
 from omegaconf import OmegaConf
@@ -42,7 +43,7 @@ def test_fast_dev_run_on_digits_writes_metrics_and_sample_figures(model, tmp_pat
     assert (tmp_path / "figures" / "samples_epoch_000.png").is_file()
 
 
-@pytest.mark.parametrize("model", ["gan", "cgan", "ssgan"])
+@pytest.mark.parametrize("model", ["gan", "cgan", pytest.param("ssgan", marks=pytest.mark.slow)])
 def test_fast_dev_run_on_mnist(model, mnist_dir, tmp_path):
     overrides = [f"model={model}", "data=mnist", f"data.data_dir={mnist_dir}", "debug=fdr"]
     if model == "ssgan":
@@ -50,6 +51,17 @@ def test_fast_dev_run_on_mnist(model, mnist_dir, tmp_path):
     summary = run_train([*overrides, *FAST], tmp_path)
     assert summary["status"] == "ok"
     assert summary["metrics"]["test/fid"] > 0
+
+
+@pytest.mark.slow
+def test_offline_fid_falls_while_the_gan_trains_on_digits(tmp_path):
+    overrides = ["model=gan", "trainer.max_epochs=4", "callbacks.early_stopping=null", *FAST]
+    summary = run_train(overrides, tmp_path)
+    metrics = pd.read_csv(tmp_path / "csv" / "metrics.csv")
+    fid = metrics["val/fid"].dropna().tolist()
+    assert len(fid) == 4
+    assert fid[-1] < 0.7 * fid[0], fid
+    assert summary["metrics"]["val/fid_best"] == min(fid)
 
 
 def test_max_steps_counts_generator_steps_and_the_checkpoint_loads(tmp_path):
