@@ -8,7 +8,7 @@ from typing import Any
 import hydra
 import pytorch_lightning as pl
 import torch
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 
 from litlab.builders import (
     build_callbacks,
@@ -46,8 +46,9 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     if cfg.get("data") is None:
         if "data" not in stored:
             raise ConfigError(f"{path} does not record its data; choose one with data=<name>.")
-        cfg.data = OmegaConf.create(stored["data"])
-        cfg.data.data_dir = cfg.paths.data_dir
+        with open_dict(cfg):  # `data: null` in eval.yaml leaves no key to assign in struct mode
+            cfg.data = OmegaConf.create(stored["data"])
+            cfg.data.data_dir = cfg.paths.data_dir
     target = (stored.get("model") or {}).get("_target_")
     if target is None:
         raise ConfigError(f"{path} was not written by litlab (no model recorded in it).")
