@@ -117,6 +117,10 @@ class DCGANDiscriminator(nn.Module):
             self.num_features = self.body(torch.zeros(1, c, h, w)).shape[1]
         self.head = nn.Linear(self.num_features, out_features)
         self.embed = nn.Embedding(num_classes, self.num_features) if num_classes else None
+        if self.embed is not None:
+            # starts as the unconditional critic: N(0, 1) rows over thousands of features give
+            # logits of tens and a discriminator loss that never recovers
+            nn.init.zeros_(self.embed.weight)
 
     def features(self, x: Tensor) -> Tensor:
         return self.body(x)
