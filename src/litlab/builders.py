@@ -44,6 +44,7 @@ def build_model(cfg: DictConfig, spec: DataSpec) -> LitModule:
     """Check that the model fits the data, then build it from the data's description."""
     model_cls = hydra.utils.get_class(cfg.model._target_)
     model_cls.check_fits(spec, group_choice("model"), group_choice("data"))
+    model_cls.adapt_config(cfg)
     log.info("Model: %s on %s", cfg.model._target_, spec.input_shape)
     model: LitModule = hydra.utils.instantiate(
         cfg.model, spec=spec.to_dict(), _recursive_=False, _convert_="all"

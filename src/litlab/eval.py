@@ -46,7 +46,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
     if cfg.get("data") is None:
         if "data" not in stored:
             raise ConfigError(f"{path} does not record its data; choose one with data=<name>.")
-        with open_dict(cfg):  # `data: null` leaves no key in the struct config
+        with open_dict(cfg):  # `data: null` in eval.yaml leaves no key to assign in struct mode
             cfg.data = OmegaConf.create(stored["data"])
             cfg.data.data_dir = cfg.paths.data_dir
     target = (stored.get("model") or {}).get("_target_")

@@ -3,9 +3,20 @@
 from litlab.callbacks.confusion_matrix import ConfusionMatrixFigure
 from litlab.callbacks.figures import FigureCallback, save_figure
 from litlab.callbacks.finite_loss import FiniteLoss
-from litlab.callbacks.loss_curves import LossCurves
-
-__all__ = ["ConfusionMatrixFigure", "FigureCallback", "FiniteLoss", "LossCurves", "save_figure"]
 from litlab.callbacks.forecast import ForecastFigure
+from litlab.callbacks.latent_space import LatentSpaceFigures
+from litlab.callbacks.loss_curves import LossCurves
+from litlab.callbacks.reconstructions import ReconstructionGrid
+from litlab.callbacks.sample_progress import SampleProgress
 
-__all__ += ["ForecastFigure"]
+__all__ = [
+    "ConfusionMatrixFigure",
+    "FigureCallback",
+    "FiniteLoss",
+    "ForecastFigure",
+    "LatentSpaceFigures",
+    "LossCurves",
+    "ReconstructionGrid",
+    "SampleProgress",
+    "save_figure",
+]

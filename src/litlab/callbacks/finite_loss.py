@@ -13,6 +13,9 @@ from litlab.errors import NonFiniteLossError
 class FiniteLoss(pl.Callback):
     """Raises NonFiniteLossError on a NaN/inf training loss.
 
+    Reads what `training_step` returns: a loss tensor, or a dict whose tensors are all checked
+    (models with manual optimization, like the GAN, return their losses that way).
+
     The last checkpoint written before it stays as it was (the last good one) and the run is
     marked failed; nothing is saved from the broken step.
     """
@@ -25,11 +28,13 @@ class FiniteLoss(pl.Callback):
         batch: Any,
         batch_idx: int,
     ) -> None:
-        loss = outputs.get("loss") if isinstance(outputs, dict) else outputs
-        if loss is None:
-            loss = trainer.callback_metrics.get("train/loss_step")
-        if isinstance(loss, torch.Tensor) and not torch.isfinite(loss).all():
-            raise NonFiniteLossError(
-                f"the training loss became {loss.item()} at epoch {trainer.current_epoch}, "
-                f"step {trainer.global_step}; lower the learning rate or enable gradient clipping."
-            )
+        losses = dict(outputs) if isinstance(outputs, dict) else {"loss": outputs}
+        if all(v is None for v in losses.values()):
+            losses = {"loss": trainer.callback_metrics.get("train/loss_step")}
+        for name, loss in losses.items():
+            if isinstance(loss, torch.Tensor) and not torch.isfinite(loss).all():
+                raise NonFiniteLossError(
+                    f"the training {name} became {loss.float().mean().item()} at epoch "
+                    f"{trainer.current_epoch}, step {trainer.global_step}; lower the learning "
+                    "rate or enable gradient clipping."
+                )

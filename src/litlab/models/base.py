@@ -60,6 +60,11 @@ class LitModule(pl.LightningModule):
             wants = " or ".join(TARGET_WORDS[k] for k in cls.targets)
             raise IncompatibleError(f"{model} needs {wants}; {data} gives {spec.describe()}.")
 
+    @classmethod
+    def adapt_config(cls, cfg: Any) -> None:
+        """Adjust the run's config (e.g. the trainer's strategy) to what this model needs,
+        before anything is built; logs what it changes. Default: nothing."""
+
     def build_net(self, config: dict[str, Any], **shape: Any) -> nn.Module:
         """Instantiate a net config with the sizes the data dictates; nets that ask for them
         also get the input kind and the categorical vocabularies (see `instantiate_net`)."""

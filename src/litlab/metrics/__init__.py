@@ -1,0 +1,1 @@
+"""Metrics torchmetrics does not offer offline: Fréchet distance on litlab features."""
