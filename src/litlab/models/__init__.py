@@ -4,7 +4,9 @@ from litlab.models.base import LitModule
 from litlab.models.classifier import Classifier
 
 __all__ = ["Classifier", "LitModule"]
-from litlab.models.autoencoder import Autoencoder  # noqa: E402
-from litlab.models.denoiser import Denoiser  # noqa: E402
-from litlab.models.inpainter import Inpainter  # noqa: E402
-from litlab.models.vae import VAE  # noqa: E402
+from litlab.models.autoencoder import Autoencoder
+from litlab.models.denoiser import Denoiser
+from litlab.models.inpainter import Inpainter
+from litlab.models.vae import VAE
+
+__all__ += ["VAE", "Autoencoder", "Denoiser", "Inpainter"]

@@ -127,7 +127,12 @@ class VAE(LitModule):
         beta = self.beta_now(batch_idx) if stage == "train" else self.hparams.beta
         loss = (recon + beta * kl).mean()
 
-        values = {"loss": loss, "nelbo": (recon + kl).mean(), "recon": recon.mean(), "kl": kl.mean()}
+        values = {
+            "loss": loss,
+            "nelbo": (recon + kl).mean(),
+            "recon": recon.mean(),
+            "kl": kl.mean(),
+        }
         metrics: nn.ModuleDict = getattr(self, f"{stage}_metrics")
         for name, value in values.items():
             metrics[name].update(value.detach(), weight=len(x))

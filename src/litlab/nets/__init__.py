@@ -5,4 +5,6 @@ from litlab.nets.mlp import MLP
 from litlab.nets.resnet import ResNet18
 
 __all__ = ["CNN", "MLP", "ResNet18"]
-from litlab.nets.conv_autoencoder import ConvAutoencoder, ConvDecoder, ConvEncoder  # noqa: E402
+from litlab.nets.conv_autoencoder import ConvAutoencoder, ConvDecoder, ConvEncoder
+
+__all__ += ["ConvAutoencoder", "ConvDecoder", "ConvEncoder"]

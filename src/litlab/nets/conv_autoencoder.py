@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 from torch import Tensor, nn
@@ -56,8 +57,9 @@ class ConvEncoder(nn.Module):
 
 
 class ConvDecoder(nn.Module):
-    """The encoder's mirror: linear map to a small feature map, then upsample + conv layers back
-    to exactly `out_shape`. Returns unbounded values (logits or means: the model decides)."""
+    """The encoder's mirror: a linear map to a small feature map, then stride-2 transposed
+    convolutions back to exactly `out_shape` (the last one gives the image channels). Returns
+    unbounded values (logits or means: the model decides)."""
 
     def __init__(
         self,
@@ -70,23 +72,34 @@ class ConvDecoder(nn.Module):
         super().__init__()
         c_out, h, w = out_shape
         sizes = downsampled_sizes(h, w, len(channels))[::-1]  # small to large
-        widths = list(channels)[::-1]
+        widths = [*list(channels)[::-1], c_out]
         self.start = (widths[0], *sizes[0])
         self.project = nn.Sequential(
             nn.Linear(in_features, widths[0] * sizes[0][0] * sizes[0][1]),
             make_activation(activation),
         )
         layers: list[nn.Module] = []
-        for i, width in enumerate(widths):
-            nxt = widths[i + 1] if i + 1 < len(widths) else widths[-1]
-            if sizes[i + 1] != sizes[i]:
-                layers.append(nn.Upsample(size=sizes[i + 1], mode="nearest"))
-            layers.append(conv_layer(width, nxt, activation, batch_norm))
-        layers.append(nn.Conv2d(widths[-1], c_out, 3, padding=1))
+        for i, (c_in, c_next) in enumerate(itertools.pairwise(widths)):
+            layers.append(upsample_layer(c_in, c_next, sizes[i], sizes[i + 1]))
+            if i + 1 < len(channels):
+                if batch_norm:
+                    layers.append(nn.BatchNorm2d(c_next))
+                layers.append(make_activation(activation))
         self.layers = nn.Sequential(*layers)
 
     def forward(self, z: Tensor) -> Tensor:
         return self.layers(self.project(z).view(-1, *self.start))
+
+
+def upsample_layer(
+    c_in: int, c_out: int, size: tuple[int, int], target: tuple[int, int]
+) -> nn.Module:
+    """A transposed conv from `size` to exactly `target` (2x, or 2x - 1 for odd sides), or a
+    3x3 conv when the size stays."""
+    if size == target:
+        return nn.Conv2d(c_in, c_out, 3, padding=1)
+    kernel = tuple(4 if t == 2 * s else 3 for s, t in zip(size, target, strict=True))
+    return nn.ConvTranspose2d(c_in, c_out, kernel, stride=2, padding=1)
 
 
 class ConvAutoencoder(nn.Module):
@@ -117,4 +130,3 @@ class ConvAutoencoder(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return self.decode(self.encode(x))
-
