@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 from omegaconf import OmegaConf
 from PIL import Image
 
 from litlab.errors import ConfigError
 from litlab.sample import default_output, sample
-from tests.conftest import run_cli, run_train
+from tests.conftest import REPO, run_train
 
 SHORT = ["trainer.max_epochs=1", "trainer.limit_train_batches=2", "trainer.limit_val_batches=1"]
 SHORT += ["test=false", "~logger"]
+
+
+def run_sample(args: list[str]) -> subprocess.CompletedProcess:
+    """`python sample.py <args>` from the repo root, as a user would."""
+    command = [sys.executable, "sample.py", *args]
+    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
 
 
 def sample_cfg(**values):
@@ -27,7 +36,7 @@ def vae_checkpoint(tmp_path_factory):
 
 def test_sample_py_writes_a_grid_of_the_right_size(vae_checkpoint, tmp_path):
     out = tmp_path / "grid.png"
-    result = run_cli("sample.py", [f"ckpt_path={vae_checkpoint}", "n=12", "nrow=4", f"out={out}"])
+    result = run_sample([f"ckpt_path={vae_checkpoint}", "n=12", "nrow=4", f"out={out}"])
     assert result.returncode == 0, result.stderr[-2000:]
     # 4 x 3 digits of 8 px with 2 px padding around each
     assert Image.open(out).size == (4 * 10 + 2, 3 * 10 + 2)
@@ -45,7 +54,7 @@ def test_models_without_sample_and_missing_files_fail_in_one_sentence(tmp_path):
     ckpt = run_train(["model=autoencoder", "data=digits", *SHORT], tmp_path)["best_checkpoint"]
     with pytest.raises(ConfigError, match="Autoencoder cannot generate images"):
         sample(sample_cfg(ckpt_path=ckpt))
-    result = run_cli("sample.py", [f"ckpt_path={tmp_path / 'nope.ckpt'}"])
+    result = run_sample([f"ckpt_path={tmp_path / 'nope.ckpt'}"])
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == (
         f"error: ckpt_path={tmp_path / 'nope.ckpt'} does not exist; give the path of a .ckpt file."
