@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from omegaconf import OmegaConf
 from PIL import Image
 
 from litlab.errors import ConfigError
-from litlab.sample import default_output, sample
+from litlab.sample import sample
 from tests.conftest import REPO, run_train
 
 SHORT = ["trainer.max_epochs=1", "trainer.limit_train_batches=2", "trainer.limit_val_batches=1"]
@@ -44,18 +45,15 @@ def test_sample_py_writes_a_grid_of_the_right_size(vae_checkpoint, tmp_path):
 
 def test_default_output_goes_into_the_run_folders_figures(vae_checkpoint):
     path = sample(sample_cfg(ckpt_path=vae_checkpoint))
-    assert path == default_output(path.parents[1] / "checkpoints" / "x.ckpt", 16).with_name(
-        path.name
-    )
-    assert path.parent.name == "figures" and Image.open(path).size == (4 * 10 + 2,) * 2
+    ckpt = Path(vae_checkpoint)
+    assert path == ckpt.parents[1] / "figures" / f"samples_{ckpt.stem}_n16.png"
+    assert Image.open(path).size == (4 * 10 + 2, 4 * 10 + 2)
 
 
 def test_models_without_sample_and_missing_files_fail_in_one_sentence(tmp_path):
     ckpt = run_train(["model=autoencoder", "data=digits", *SHORT], tmp_path)["best_checkpoint"]
     with pytest.raises(ConfigError, match="Autoencoder cannot generate images"):
         sample(sample_cfg(ckpt_path=ckpt))
-    result = run_sample([f"ckpt_path={tmp_path / 'nope.ckpt'}"])
-    assert result.returncode == 1
-    assert result.stderr.strip().splitlines()[-1] == (
-        f"error: ckpt_path={tmp_path / 'nope.ckpt'} does not exist; give the path of a .ckpt file."
-    )
+    missing = tmp_path / "nope.ckpt"
+    with pytest.raises(ConfigError, match=f"ckpt_path={missing} does not exist; give the path"):
+        sample(sample_cfg(ckpt_path=str(missing)))
