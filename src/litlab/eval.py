@@ -18,6 +18,7 @@ from litlab.builders import (
     existing_checkpoint,
     group_choice,
 )
+from litlab.cli import launch
 from litlab.conf_dir import conf_dir
 from litlab.data.spec import DataSpec
 from litlab.errors import ConfigError, IncompatibleError
@@ -78,10 +79,15 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
 
 
 @hydra.main(version_base="1.3", config_path=conf_dir(), config_name="eval")
-def main(cfg: DictConfig) -> None:
+def hydra_main(cfg: DictConfig) -> None:
     if cfg.get("print_config"):
         print_config_tree(cfg)
     run_task(cfg, evaluate)
+
+
+def main() -> None:
+    """The console script: check the command line composes, then run through Hydra."""
+    launch("eval", hydra_main)
 
 
 if __name__ == "__main__":

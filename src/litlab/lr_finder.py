@@ -30,10 +30,18 @@ def find_lr(
     if finder is None:
         return None
     suggestion = finder.suggestion()
-    fig = finder.plot(suggest=True)
-    fig.axes[0].set_title(f"learning-rate range test (suggestion {suggestion:.2e})")
+    fig = finder.plot(suggest=suggestion is not None)
+    if suggestion is None:
+        log.warning(
+            "The LR finder made only %d steps, too few to suggest a rate (limited batches or "
+            "epochs?); training keeps the configured rate.",
+            len(finder.results.get("lr", [])),
+        )
+        fig.axes[0].set_title("learning-rate range test (no suggestion: too few steps)")
+    else:
+        fig.axes[0].set_title(f"learning-rate range test (suggestion {suggestion:.2e})")
+        log.info("LR finder suggests %.3g", suggestion)
     save_figure(trainer, fig, cfg.paths.figures_dir, "lr_finder")
-    log.info("LR finder suggests %.3g", suggestion)
     if options.apply and suggestion:
         model.hparams.optimizer["lr"] = float(suggestion)
     return suggestion

@@ -17,6 +17,7 @@ from omegaconf import DictConfig
 from torchvision.utils import save_image
 
 from litlab.builders import existing_checkpoint
+from litlab.cli import launch
 from litlab.conf_dir import conf_dir
 from litlab.errors import ConfigError
 from litlab.eval import read_checkpoint
@@ -68,7 +69,7 @@ def sample(cfg: DictConfig) -> Path:
 
 
 @hydra.main(version_base="1.3", config_path=conf_dir(), config_name="sample")
-def main(cfg: DictConfig) -> None:
+def hydra_main(cfg: DictConfig) -> None:
     try:
         sample(cfg)
     except Exception as exc:
@@ -77,6 +78,11 @@ def main(cfg: DictConfig) -> None:
             raise
         print(f"error: {problem}", file=sys.stderr)
         sys.exit(1)
+
+
+def main() -> None:
+    """The console script: check the command line composes, then run through Hydra."""
+    launch("sample", hydra_main)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from litlab.builders import (
     build_trainer,
     existing_checkpoint,
 )
+from litlab.cli import launch
 from litlab.conf_dir import conf_dir
 from litlab.lr_finder import find_lr
 from litlab.runner import run_task
@@ -57,7 +58,9 @@ def train(cfg: DictConfig) -> dict[str, Any]:
             raise KeyboardInterrupt
     metrics = dict(trainer.callback_metrics)
 
-    checkpoint = next((c for c in trainer.callbacks if isinstance(c, ModelCheckpoint)), None)
+    checkpoint = next(
+        (c for c in trainer.callbacks if isinstance(c, ModelCheckpoint) and c.monitor), None
+    )
     best = checkpoint.best_model_path if checkpoint and checkpoint.best_model_path else None
     if cfg.test:
         if best is None and cfg.train:
@@ -76,12 +79,17 @@ def train(cfg: DictConfig) -> dict[str, Any]:
 
 
 @hydra.main(version_base="1.3", config_path=conf_dir(), config_name="train")
-def main(cfg: DictConfig) -> float | None:
+def hydra_main(cfg: DictConfig) -> float | None:
     if cfg.get("print_config"):
         print_config_tree(cfg)
     result = run_task(cfg, train)
     value = result["metrics"].get(cfg.get("optimized_metric") or result.get("monitor"))
     return None if value is None else float(plain(value))
+
+
+def main() -> None:
+    """The console script: check the command line composes, then run through Hydra."""
+    launch("train", hydra_main)
 
 
 if __name__ == "__main__":

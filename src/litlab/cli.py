@@ -1,0 +1,92 @@
+"""Command-line entry points: overrides that do not compose get one sentence, not a traceback.
+
+Hydra reports an unknown option or group choice with a multi-line message and leaves no run
+folder. `launch` composes the command line once before handing it to Hydra; when that fails it
+writes `summary.json` (status `failed`, the reason) into the run folder the job would have had,
+prints the reason in one sentence and exits with code 1. Multirun and Hydra's own flags
+(`--help`, `--cfg`, ...) go straight to Hydra.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from hydra import compose, initialize_config_dir
+from hydra.core.override_parser.overrides_parser import OverridesParser
+from hydra.errors import HydraException, MissingConfigException, OverrideParseException
+from omegaconf import OmegaConf
+
+from litlab.conf_dir import conf_dir
+from litlab.utils.summary import write_summary
+
+RUN_FOLDER_KEYS = ("hydra.", "paths.", "task_name")
+
+
+def parses(override: str) -> bool:
+    try:
+        OverridesParser.create().parse_override(override)
+    except HydraException:
+        return False
+    return True
+
+
+def explain(exc: Exception, overrides: list[str]) -> str:
+    """One sentence for a Hydra composition error."""
+    text = str(exc)
+    if isinstance(exc, MissingConfigException):
+        missing = re.search(r"Could not find '([^']+)'", text)
+        options = re.findall(r"^\t(\S+)$", text, flags=re.MULTILINE)
+        if missing and "/" in missing.group(1):
+            group, _, name = missing.group(1).rpartition("/")
+            choices = f"; choose one of: {', '.join(options)}" if options else ""
+            return f"'{name}' is not a choice for the config group '{group}'{choices}."
+    if isinstance(exc, OverrideParseException):
+        bad = next((o for o in overrides if not parses(o)), " ".join(overrides))
+        return f"could not parse the override '{bad}': {text.splitlines()[0]}."
+    unknown = re.search(r"Could not override '([^']+)'", text)
+    if unknown:
+        key = unknown.group(1)
+        return (
+            f"'{key}' is not a config option; check its spelling "
+            f"(`--cfg job` prints them all), or add a new key with +{key}=..."
+        )
+    return text.splitlines()[0].rstrip(".") + "."
+
+
+def run_folder(config_name: str, overrides: list[str]) -> Path | None:
+    """The run folder Hydra would have made, from the overrides that decide it."""
+    kept = [o for o in overrides if o.lstrip("+~").startswith(RUN_FOLDER_KEYS)]
+    try:
+        with initialize_config_dir(conf_dir(), version_base="1.3"):
+            cfg = compose(config_name, overrides=kept, return_hydra_config=True)
+        return Path(OmegaConf.select(cfg, "hydra.run.dir"))
+    except Exception:  # the folder is a courtesy; the error message is what matters
+        return None
+
+
+def check_overrides(config_name: str, overrides: list[str]) -> str | None:
+    """None when the overrides compose, else the reason they do not."""
+    try:
+        with initialize_config_dir(conf_dir(), version_base="1.3"):
+            compose(config_name, overrides=overrides, return_hydra_config=True)
+    except HydraException as exc:
+        return explain(exc, overrides)
+    return None
+
+
+def launch(config_name: str, hydra_main: Callable[[], Any]) -> Any:
+    """Run `hydra_main` (a `@hydra.main` function) if the command line composes."""
+    args = sys.argv[1:]
+    if not any(a.startswith("-") for a in args):
+        reason = check_overrides(config_name, args)
+        if reason is not None:
+            folder = run_folder(config_name, args)
+            if folder is not None:
+                write_summary(folder, "failed", error=reason)
+            print(f"error: {reason}", file=sys.stderr)
+            sys.exit(1)
+    return hydra_main()
