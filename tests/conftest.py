@@ -19,11 +19,14 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 # quiet, CPU-only defaults for every test run; a test's own overrides come after and win
 QUIET = [
     "print_config=false",
-    "callbacks.rich_progress_bar=null",
-    "callbacks.model_summary=null",
     "trainer.accelerator=cpu",
     "trainer.enable_progress_bar=false",
 ]
+QUIET_TRAIN = [*QUIET, "callbacks.model_summary=null"]
+
+
+def quiet(config_name: str) -> list[str]:
+    return QUIET_TRAIN if config_name == "train" else QUIET
 
 
 @pytest.fixture(autouse=True)
@@ -52,7 +55,7 @@ def compose_cfg(overrides: list[str], out_dir: Path, config_name: str = "train")
     with initialize_config_dir(conf_dir(), version_base="1.3"):
         cfg = compose(
             config_name,
-            overrides=[*QUIET, *overrides, f"hydra.run.dir={out_dir}"],
+            overrides=[*quiet(config_name), *overrides, f"hydra.run.dir={out_dir}"],
             return_hydra_config=True,
         )
     cfg.hydra.runtime.output_dir = str(out_dir)
@@ -75,8 +78,10 @@ def run_cli(
 ) -> subprocess.CompletedProcess:
     """Run `python <script> <args>` from the repo root as a user would."""
     full_env = {**os.environ, **(env or {})}
+    flags = [a for a in args if a.startswith("-")]  # Hydra's flags (-m, --cfg) come first
+    overrides = [a for a in args if not a.startswith("-")]
     return subprocess.run(
-        [sys.executable, script, *QUIET, *args],
+        [sys.executable, script, *flags, *quiet(Path(script).stem), *overrides],
         cwd=REPO,
         env=full_env,
         capture_output=True,

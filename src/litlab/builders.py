@@ -9,14 +9,16 @@ from typing import Any
 import hydra
 import pytorch_lightning as pl
 from hydra.core.hydra_config import HydraConfig
+from hydra.errors import InstantiationException
 from omegaconf import DictConfig
-from pytorch_lightning.callbacks import LearningRateMonitor
+from pytorch_lightning.callbacks import LearningRateMonitor, ProgressBar
 from pytorch_lightning.loggers import Logger
 
 from litlab.data.base import LitDataModule
 from litlab.data.spec import DataSpec
 from litlab.errors import ConfigError
 from litlab.models.base import LitModule
+from litlab.runner import user_error
 from litlab.utils.config import plain
 
 log = logging.getLogger(__name__)
@@ -31,10 +33,24 @@ def group_choice(group: str, fallback: str = "") -> str:
     return fallback
 
 
+def instantiate(conf: Any, what: str, **kwargs: Any) -> Any:
+    """`hydra.utils.instantiate`, with a config the target rejects reported in one sentence."""
+    try:
+        return hydra.utils.instantiate(conf, **kwargs)
+    except InstantiationException as exc:
+        cause = exc.__cause__
+        if cause is None or user_error(cause) is not None:
+            raise
+        first = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+        raise ConfigError(
+            f"the {what} config ({conf.get('_target_')}) was rejected: {first}"
+        ) from exc
+
+
 def build_datamodule(cfg: DictConfig, stage: str = "fit") -> LitDataModule:
     """Instantiate the data config, make sure the data is there, and set it up for `stage`."""
     log.info("Data: %s", cfg.data._target_)
-    datamodule: LitDataModule = hydra.utils.instantiate(cfg.data)
+    datamodule: LitDataModule = instantiate(cfg.data, "data")
     datamodule.prepare_data()
     datamodule.setup(stage)
     return datamodule
@@ -46,8 +62,8 @@ def build_model(cfg: DictConfig, spec: DataSpec) -> LitModule:
     model_cls.check_fits(spec, group_choice("model"), group_choice("data"))
     model_cls.adapt_config(cfg)
     log.info("Model: %s on %s", cfg.model._target_, spec.input_shape)
-    model: LitModule = hydra.utils.instantiate(
-        cfg.model, spec=spec.to_dict(), _recursive_=False, _convert_="all"
+    model: LitModule = instantiate(
+        cfg.model, "model", spec=spec.to_dict(), _recursive_=False, _convert_="all"
     )
     model.litlab_config = {k: plain(v) for k, v in cfg.items() if k != "hydra"}
     return model
@@ -55,12 +71,15 @@ def build_model(cfg: DictConfig, spec: DataSpec) -> LitModule:
 
 def build_callbacks(cfg: DictConfig, with_logger: bool) -> list[pl.Callback]:
     callbacks = []
+    progress_bar = cfg.get("trainer", {}).get("enable_progress_bar", True) is not False
     for name, conf in (cfg.get("callbacks") or {}).items():
         if conf is None or "_target_" not in conf:
             continue
-        callback = hydra.utils.instantiate(conf)
+        callback = instantiate(conf, f"callbacks.{name}")
         if isinstance(callback, LearningRateMonitor) and not with_logger:
             continue  # it needs a logger to write to
+        if isinstance(callback, ProgressBar) and not progress_bar:
+            continue  # trainer.enable_progress_bar=false wins
         callbacks.append(callback)
         log.debug("Callback %s: %s", name, conf._target_)
     return callbacks
@@ -68,8 +87,8 @@ def build_callbacks(cfg: DictConfig, with_logger: bool) -> list[pl.Callback]:
 
 def build_loggers(cfg: DictConfig) -> list[Logger]:
     return [
-        hydra.utils.instantiate(conf)
-        for conf in (cfg.get("logger") or {}).values()
+        instantiate(conf, f"logger.{name}")
+        for name, conf in (cfg.get("logger") or {}).items()
         if conf is not None and "_target_" in conf
     ]
 
@@ -77,7 +96,7 @@ def build_loggers(cfg: DictConfig) -> list[Logger]:
 def build_trainer(
     cfg: DictConfig, callbacks: list[pl.Callback], loggers: list[Logger]
 ) -> pl.Trainer:
-    return hydra.utils.instantiate(cfg.trainer, callbacks=callbacks, logger=loggers or False)
+    return instantiate(cfg.trainer, "trainer", callbacks=callbacks, logger=loggers or False)
 
 
 def existing_checkpoint(path: Any) -> str | None:

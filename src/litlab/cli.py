@@ -78,13 +78,14 @@ def check_overrides(config_name: str, overrides: list[str]) -> str | None:
     return None
 
 
-def launch(config_name: str, hydra_main: Callable[[], Any]) -> Any:
-    """Run `hydra_main` (a `@hydra.main` function) if the command line composes."""
+def launch(config_name: str, hydra_main: Callable[[], Any], summary: bool = True) -> Any:
+    """Run `hydra_main` (a `@hydra.main` function) if the command line composes; otherwise
+    exit 1 with the reason, also written to the run folder's summary.json when `summary`."""
     args = sys.argv[1:]
     if not any(a.startswith("-") for a in args):
         reason = check_overrides(config_name, args)
         if reason is not None:
-            folder = run_folder(config_name, args)
+            folder = run_folder(config_name, args) if summary else None
             if folder is not None:
                 write_summary(folder, "failed", error=reason)
             print(f"error: {reason}", file=sys.stderr)

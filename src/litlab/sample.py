@@ -82,7 +82,7 @@ def hydra_main(cfg: DictConfig) -> None:
 
 def main() -> None:
     """The console script: check the command line composes, then run through Hydra."""
-    launch("sample", hydra_main)
+    launch("sample", hydra_main, summary=False)  # sampling leaves no run folder
 
 
 if __name__ == "__main__":
