@@ -9,6 +9,7 @@ from litlab.nets.recurrent import Recurrent
 from litlab.nets.resnet import ResNet18
 from litlab.nets.tabular_mlp import TabularMLP
 from litlab.nets.tcn import TCN
+from litlab.nets.unet import UNet
 
 __all__ = [
     "CNN",
@@ -22,6 +23,7 @@ __all__ = [
     "Recurrent",
     "ResNet18",
     "TabularMLP",
+    "UNet",
     "auto_net",
     "instantiate_net",
 ]

@@ -30,7 +30,8 @@ def downsampled_sizes(h: int, w: int, steps: int) -> list[tuple[int, int]]:
 
 
 class ConvEncoder(nn.Module):
-    """Strided conv layers (one per `channels` entry), then a linear map to `out_features`."""
+    """Strided conv layers (one per `channels` entry, each followed by `depth - 1` unstrided
+    ones), then a linear map to `out_features`."""
 
     def __init__(
         self,
@@ -39,6 +40,7 @@ class ConvEncoder(nn.Module):
         channels: Sequence[int] = (32, 64),
         activation: str = "relu",
         batch_norm: bool = True,
+        depth: int = 1,
     ) -> None:
         super().__init__()
         c, h, w = in_shape
@@ -47,6 +49,7 @@ class ConvEncoder(nn.Module):
         for i, width in enumerate(channels):
             stride = 2 if sizes[i + 1] != sizes[i] else 1
             layers.append(conv_layer(c, width, activation, batch_norm, stride))
+            layers += [conv_layer(width, width, activation, batch_norm) for _ in range(depth - 1)]
             c = width
         self.features = nn.Sequential(*layers)
         h, w = sizes[-1]
@@ -59,7 +62,8 @@ class ConvEncoder(nn.Module):
 class ConvDecoder(nn.Module):
     """The encoder's mirror: a linear map to a small feature map, then stride-2 transposed
     convolutions back to exactly `out_shape` (the last one gives the image channels). Returns
-    unbounded values (logits or means: the model decides)."""
+    unbounded values (logits or means: the model decides). `depth - 1` unstrided convs come
+    before each upsampling."""
 
     def __init__(
         self,
@@ -68,6 +72,7 @@ class ConvDecoder(nn.Module):
         channels: Sequence[int] = (32, 64),
         activation: str = "relu",
         batch_norm: bool = True,
+        depth: int = 1,
     ) -> None:
         super().__init__()
         c_out, h, w = out_shape
@@ -80,6 +85,7 @@ class ConvDecoder(nn.Module):
         )
         layers: list[nn.Module] = []
         for i, (c_in, c_next) in enumerate(itertools.pairwise(widths)):
+            layers += [conv_layer(c_in, c_in, activation, batch_norm) for _ in range(depth - 1)]
             layers.append(upsample_layer(c_in, c_next, sizes[i], sizes[i + 1]))
             if i + 1 < len(channels):
                 if batch_norm:
@@ -114,13 +120,14 @@ class ConvAutoencoder(nn.Module):
         activation: str = "relu",
         batch_norm: bool = True,
         variational: bool = False,
+        depth: int = 1,
     ) -> None:
         super().__init__()
         self.in_shape = tuple(in_shape)
         self.latent_dim = latent_dim
         outputs = 2 * latent_dim if variational else latent_dim
-        self.encoder = ConvEncoder(in_shape, outputs, channels, activation, batch_norm)
-        self.decoder = ConvDecoder(in_shape, latent_dim, channels, activation, batch_norm)
+        self.encoder = ConvEncoder(in_shape, outputs, channels, activation, batch_norm, depth)
+        self.decoder = ConvDecoder(in_shape, latent_dim, channels, activation, batch_norm, depth)
 
     def encode(self, x: Tensor) -> Tensor:
         return self.encoder(x)
