@@ -15,7 +15,8 @@ from litlab.data.spec import DataSpec
 from litlab.errors import IncompatibleError
 from litlab.models import Autoencoder, Denoiser, Inpainter
 from litlab.models.corruptions import BoxMask, Noise
-from litlab.nets import ConvAutoencoder
+from litlab.nets import ConvAutoencoder, UNet
+from litlab.utils.summary import read_summary
 from tests.conftest import run_train
 
 SHORT = [
@@ -36,6 +37,26 @@ def test_conv_autoencoder_gives_back_the_input_shape(shape):
         2,
         12,
     )
+
+
+@pytest.mark.parametrize("shape", [(1, 8, 8), (1, 28, 28), (3, 32, 32), (3, 7, 5)])
+def test_unet_gives_back_the_input_shape(shape):
+    assert UNet(shape, channels=(8, 16, 32))(torch.zeros(2, *shape)).shape == (2, *shape)
+
+
+def test_denoiser_on_a_unet_and_a_deeper_conv_autoencoder(tmp_path):
+    run_train(["model=denoiser", "model/net=unet", *SHORT], tmp_path / "unet")
+    run_train(["model=autoencoder", "model.net.depth=2", *SHORT], tmp_path / "deep")
+    for name in ("unet", "deep"):
+        assert read_summary(tmp_path / name)["metrics"]["test/psnr"] > 5
+
+
+def test_vae_refuses_a_net_without_a_latent_code(tmp_path):
+    with pytest.raises(SystemExit):
+        run_train(["model=vae", "model/net=unet", *SHORT], tmp_path)
+    summary = read_summary(tmp_path)
+    assert summary["status"] == "failed"
+    assert summary["error"].startswith("model=vae needs a net with a latent code")
 
 
 def test_noise_and_masks_do_what_they_say():

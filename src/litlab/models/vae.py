@@ -50,6 +50,11 @@ class VAE(LitModule):
         if sigma is not None and sigma <= 0:
             raise ConfigError(f"model.sigma must be positive or null (learned), got {sigma}")
         self.net = self.build_net(net, in_shape=self.spec.input_shape, variational=True)
+        if not all(hasattr(self.net, f) for f in ("encode", "decode", "latent_dim")):
+            raise ConfigError(
+                f"model=vae needs a net with a latent code (model/net=conv_autoencoder); "
+                f"{type(self.net).__name__} has none."
+            )
         self.latent_dim: int = self.net.latent_dim
         self.pixels = PixelScale(self.spec)
         self.log_sigma = nn.Parameter(
