@@ -130,6 +130,7 @@ def litlab_overrides(args: argparse.Namespace, net: str, data_dir: str) -> list[
         "trainer.limit_val_batches=0",
         "trainer.num_sanity_val_steps=0",
         "callbacks.model_checkpoint=null",
+        "callbacks.last_checkpoint=null",
         "callbacks.early_stopping=null",
         "callbacks.model_summary=null",  # printed once before training
         "+trainer.enable_model_summary=false",

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from litlab.utils.summary import read_summary
-from tests.conftest import run_train
+from tests.conftest import REPO, compose_cfg, run_train
 from tests.fakes import write_cifar, write_mnist
 
 FAST = ["debug=fdr"]
@@ -59,7 +59,6 @@ def test_onecycle_runs_its_whole_schedule(tmp_path):
     """total_steps: null is filled with the run's optimizer steps; PyTorch raises on a step past
     the end, so a run that finishes has walked exactly the whole schedule."""
     from litlab.train import train
-    from tests.conftest import compose_cfg
 
     cfg = compose_cfg(["debug=limit", "model/scheduler=onecycle"], tmp_path)
     train(cfg)
@@ -159,3 +158,33 @@ def test_lr_finder_saves_its_plot_and_applies_the_suggestion(tmp_path):
     assert 1e-6 <= suggestion <= 1.0
     ckpt = torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)
     assert ckpt["hyper_parameters"]["optimizer"]["lr"] == pytest.approx(suggestion)
+
+
+@pytest.mark.parametrize(
+    "experiment", sorted(p.stem for p in (REPO / "conf" / "experiment").glob("*.yaml"))
+)
+def test_every_experiment_runs_a_fast_dev_run(tmp_path, fake_data, experiment):
+    run_train([f"experiment={experiment}", *FAST, f"paths.data_dir={fake_data}"], tmp_path)
+    assert read_summary(tmp_path)["status"] == "ok"
+
+
+@pytest.mark.parametrize(
+    ("trainer", "expected"),
+    [
+        ("gpu", {"accelerator": "gpu", "devices": 1}),
+        ("ddp", {"accelerator": "gpu", "strategy": "ddp", "sync_batchnorm": True}),
+        ("ddp_cpu", {"accelerator": "cpu", "devices": 2, "strategy": "ddp"}),
+    ],
+)
+def test_gpu_trainer_configs_compose(tmp_path, trainer, expected):
+    """No GPU here: these are checked as configs; ddp_cpu runs the same DDP path in test_ddp."""
+    cfg = compose_cfg([f"trainer={trainer}"], tmp_path)
+    assert {k: cfg.trainer[k] for k in expected} == expected
+
+
+def test_rich_progress_bar_and_model_summary(tmp_path):
+    summary = "{_target_: pytorch_lightning.callbacks.RichModelSummary, max_depth: 2}"
+    run_train(
+        [*FAST, "trainer.enable_progress_bar=true", f"callbacks.model_summary={summary}"], tmp_path
+    )
+    assert read_summary(tmp_path)["status"] == "ok"
