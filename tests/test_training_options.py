@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 import torch
+from hydra import compose, initialize_config_dir
 
+from litlab.conf_dir import conf_dir
 from litlab.utils.summary import read_summary
 from tests.conftest import REPO, compose_cfg, run_train
 from tests.fakes import write_cifar, write_mnist
@@ -176,9 +178,11 @@ def test_every_experiment_runs_a_fast_dev_run(tmp_path, fake_data, experiment):
         ("ddp_cpu", {"accelerator": "cpu", "devices": 2, "strategy": "ddp"}),
     ],
 )
-def test_gpu_trainer_configs_compose(tmp_path, trainer, expected):
-    """No GPU here: these are checked as configs; ddp_cpu runs the same DDP path in test_ddp."""
-    cfg = compose_cfg([f"trainer={trainer}"], tmp_path)
+def test_gpu_trainer_configs_compose(trainer, expected):
+    """No GPU here: these are checked as configs; ddp_cpu runs the same DDP path in test_ddp.
+    Composed as the user's command line gives them (compose_cfg would force the CPU)."""
+    with initialize_config_dir(conf_dir(), version_base="1.3"):
+        cfg = compose("train", overrides=[f"trainer={trainer}"])
     assert {k: cfg.trainer[k] for k in expected} == expected
 
 

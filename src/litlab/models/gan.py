@@ -31,6 +31,8 @@ from litlab.models.base import LitModule
 
 log = logging.getLogger(__name__)
 
+# helper nets (FID features, SSGAN baseline) train this many steps under fast_dev_run
+FAST_DEV_RUN_STEPS = 2
 FID_DEFAULTS = {"classifier_ckpt": None, "cache": None, "classifier_steps": 200}
 
 
@@ -251,12 +253,11 @@ class GAN(LitModule):
         if self.feature_classifier is None and self.trainer is not None:
             if self.trainer.datamodule is None:
                 raise ConfigError("model=gan needs a datamodule (its train split trains the FID).")
+            steps, cache = int(self.fid_options["classifier_steps"]), self.fid_options["cache"]
+            if self.trainer.fast_dev_run:  # a smoke test: a throwaway classifier, never cached
+                steps, cache = min(steps, FAST_DEV_RUN_STEPS), None
             classifier = load_or_train(
-                self.trainer,
-                self.spec,
-                self.fid_options["classifier_ckpt"],
-                self.fid_options["cache"],
-                int(self.fid_options["classifier_steps"]),
+                self.trainer, self.spec, self.fid_options["classifier_ckpt"], cache, steps
             )
             # plain attributes, not submodules: they never enter checkpoints or optimizers
             object.__setattr__(self, "feature_classifier", classifier)

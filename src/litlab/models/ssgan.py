@@ -19,7 +19,7 @@ from torch import Tensor
 from torchmetrics.classification import MulticlassAccuracy
 
 from litlab.errors import ConfigError
-from litlab.models.gan import GAN
+from litlab.models.gan import FAST_DEV_RUN_STEPS, GAN
 
 log = logging.getLogger(__name__)
 
@@ -115,9 +115,12 @@ class SemiSupervisedGAN(GAN):
         """The same net, trained with cross-entropy on the labelled images only."""
         optimizer = self.make_optimizer(self.hparams.optimizer_d, self.baseline.parameters())
         self.baseline.train()
+        steps = self.hparams.baseline_steps
+        if self.trainer.fast_dev_run:
+            steps = min(steps, FAST_DEV_RUN_STEPS)
         with torch.random.fork_rng(), torch.enable_grad():
             torch.manual_seed(self.hparams.labels_seed)
-            for _ in range(self.hparams.baseline_steps):
+            for _ in range(steps):
                 x, y = self.labelled_batch()
                 loss = F.cross_entropy(self.baseline(x), y)
                 optimizer.zero_grad()
@@ -125,7 +128,7 @@ class SemiSupervisedGAN(GAN):
                 optimizer.step()
         self.baseline.requires_grad_(False)
         self.baseline_trained.fill_(True)
-        log.info("Labelled-only baseline trained for %d steps", self.hparams.baseline_steps)
+        log.info("Labelled-only baseline trained for %d steps", steps)
 
     # ------------------------------------------------------------------ losses
     def discriminator_loss(self, real: Tensor, fake: Tensor, y: Tensor | None) -> dict[str, Tensor]:
