@@ -6,6 +6,7 @@ from typing import Any
 
 import pytorch_lightning as pl
 import torch
+from pytorch_lightning.overrides.distributed import UnrepeatedDistributedSampler
 from torch.utils.data import DataLoader, Dataset
 
 from litlab.data.spec import DataSpec
@@ -82,11 +83,19 @@ class LitDataModule(pl.LightningDataModule):
         return {}
 
     def make_loader(self, dataset: Dataset, shuffle: bool, drop_last: bool = False) -> DataLoader:
+        """Training loaders get Lightning's DistributedSampler under DDP; evaluation loaders get
+        an unpadded one, so every validation and test example counts exactly once."""
         batches = isinstance(dataset, TensorBatches)
+        sampler = None
+        world = self.trainer.world_size if self.trainer is not None else 1
+        if not shuffle and world > 1:
+            rank = self.trainer.global_rank
+            sampler = UnrepeatedDistributedSampler(dataset, world, rank, shuffle=False)
         return DataLoader(
             dataset,
             batch_size=self.device_batch_size,
             shuffle=shuffle,
+            sampler=sampler,
             drop_last=drop_last,
             num_workers=self.num_workers,
             pin_memory=self.pin_memory,
