@@ -12,13 +12,13 @@ from torchmetrics import MeanMetric, MeanSquaredError
 from torchmetrics.image import PeakSignalNoiseRatio, StructuralSimilarityIndexMeasure
 
 from litlab.errors import ConfigError
-from litlab.models.base import LitModule
 from litlab.models.corruptions import BoxMask, Corruption
 from litlab.models.pixels import PixelScale, ssim_kernel
+from litlab.models.reconstruction import ReconstructionModel
 from litlab.utils.config import plain
 
 
-class Autoencoder(LitModule):
+class Autoencoder(ReconstructionModel):
     """Learns to map `corruption(x)` back to `x` (no corruption: a plain autoencoder).
 
     Works in natural [0, 1] pixels: the decoder's logits go through a sigmoid, the loss is `mse`
@@ -128,21 +128,3 @@ class Autoencoder(LitModule):
             if self.corruption.active:
                 self.examples = {**self.examples, "corrupted": corrupted[:n].cpu()}
         return loss
-
-    def training_step(self, batch: Any, batch_idx: int) -> Tensor:
-        return self.shared_step(batch, "train", batch_idx)
-
-    def validation_step(self, batch: Any, batch_idx: int) -> None:
-        self.shared_step(batch, "val", batch_idx)
-
-    def on_validation_epoch_end(self) -> None:
-        stage, name = self.monitor.split("/", 1)
-        if stage == "val" and name in self.val_metrics and not self.trainer.sanity_checking:
-            self.log_best(self.monitor, self.val_metrics[name].compute())
-
-    def test_step(self, batch: Any, batch_idx: int) -> None:
-        self.shared_step(batch, "test", batch_idx)
-
-    def predict_step(self, batch: Any, batch_idx: int) -> Tensor:
-        x = batch[0] if isinstance(batch, list | tuple) else batch
-        return self(x)

@@ -11,13 +11,13 @@ from torch import Tensor, nn
 from torchmetrics import MeanMetric
 
 from litlab.errors import ConfigError
-from litlab.models.base import LitModule
 from litlab.models.pixels import PixelScale
+from litlab.models.reconstruction import ReconstructionModel
 
 LOG_2PI = math.log(2 * math.pi)
 
 
-class VAE(LitModule):
+class VAE(ReconstructionModel):
     """Gaussian encoder q(z|x) (reparameterised), standard normal prior, and a decoder p(x|z)
     on natural [0, 1] pixels: `bernoulli` (logits) or `gaussian` (means with one noise scale,
     fixed by `sigma` or learned when it is null).
@@ -158,23 +158,5 @@ class VAE(LitModule):
             self.test_latents.append((mu.detach().cpu(), batch[1].cpu()))
         return loss
 
-    def training_step(self, batch: Any, batch_idx: int) -> Tensor:
-        return self.shared_step(batch, "train", batch_idx)
-
-    def validation_step(self, batch: Any, batch_idx: int) -> None:
-        self.shared_step(batch, "val", batch_idx)
-
-    def on_validation_epoch_end(self) -> None:
-        stage, name = self.monitor.split("/", 1)
-        if stage == "val" and name in self.val_metrics and not self.trainer.sanity_checking:
-            self.log_best(self.monitor, self.val_metrics[name].compute())
-
     def on_test_epoch_start(self) -> None:
         self.test_latents = []
-
-    def test_step(self, batch: Any, batch_idx: int) -> None:
-        self.shared_step(batch, "test", batch_idx)
-
-    def predict_step(self, batch: Any, batch_idx: int) -> Tensor:
-        x = batch[0] if isinstance(batch, list | tuple) else batch
-        return self(x)
