@@ -46,6 +46,20 @@ def test_config_mistakes_get_one_sentence_and_a_failed_summary(tmp_path, overrid
     assert_fails_with(result, tmp_path, *phrases)
 
 
+@pytest.mark.parametrize(
+    ("sweep", "phrases"),
+    [
+        (["model=classifier,vea"], ["'vea' is not a choice", "'model'"]),
+        (["seed=1,2", "model.no_such_option=1"], ["'model.no_such_option' is not a config"]),
+        (["model.optimizer.lr=1e-3,2e-3", "data=digits,no_such_data"], ["'no_such_data'"]),
+    ],
+)
+def test_a_sweep_with_a_bad_value_stops_before_any_job(tmp_path, sweep, phrases):
+    result = run_cli("train.py", ["-m", *sweep, f"hydra.sweep.dir={tmp_path}"])
+    assert_fails_with(result, tmp_path, *phrases)
+    assert [p.name for p in tmp_path.iterdir()] == ["summary.json"]
+
+
 def test_a_model_that_does_not_fit_the_data_stops_before_training(tmp_path):
     result = run_cli("train.py", ["model=forecaster", f"hydra.run.dir={tmp_path}"])
     assert_fails_with(result, tmp_path, "model=forecaster needs", "data=digits gives")

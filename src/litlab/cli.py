@@ -3,8 +3,9 @@
 Hydra reports an unknown option or group choice with a multi-line message and leaves no run
 folder. `launch` composes the command line once before handing it to Hydra; when that fails it
 writes `summary.json` (status `failed`, the reason) into the run folder the job would have had,
-prints the reason in one sentence and exits with code 1. Multirun and Hydra's own flags
-(`--help`, `--cfg`, ...) go straight to Hydra.
+prints the reason in one sentence and exits with code 1. A multirun (`-m`) is checked the
+same way, once for every value of every sweep, before any job starts; its reason goes to the
+sweep folder's summary.json. Hydra's other flags (`--help`, `--cfg`, ...) go straight to Hydra.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from litlab.conf_dir import conf_dir
 from litlab.utils.summary import write_summary
 
 RUN_FOLDER_KEYS = ("hydra.", "paths.", "task_name")
+MULTIRUN_FLAGS = ("-m", "--multirun")
 
 
 def parses(override: str) -> bool:
@@ -57,22 +59,49 @@ def explain(exc: Exception, overrides: list[str]) -> str:
     return text.splitlines()[0].rstrip(".") + "."
 
 
-def run_folder(config_name: str, overrides: list[str]) -> Path | None:
-    """The run folder Hydra would have made, from the overrides that decide it."""
+def run_folder(config_name: str, overrides: list[str], multirun: bool = False) -> Path | None:
+    """The run (or sweep) folder Hydra would have made, from the overrides that decide it."""
     kept = [o for o in overrides if o.lstrip("+~").startswith(RUN_FOLDER_KEYS)]
     try:
+        kept = sweep_jobs(kept)[0] if multirun else kept
         with initialize_config_dir(conf_dir(), version_base="1.3"):
             cfg = compose(config_name, overrides=kept, return_hydra_config=True)
-        return Path(OmegaConf.select(cfg, "hydra.run.dir"))
+        return Path(OmegaConf.select(cfg, "hydra.sweep.dir" if multirun else "hydra.run.dir"))
     except Exception:  # the folder is a courtesy; the error message is what matters
         return None
 
 
-def check_overrides(config_name: str, overrides: list[str]) -> str | None:
-    """None when the overrides compose, else the reason they do not."""
+def sweep_jobs(overrides: list[str]) -> list[list[str]]:
+    """Override lists that between them use every value of every sweep (`a=1,2`, `range`,
+    `choice`) once: first each sweep at its first value, then one sweep value at a time.
+    Sweeps that cannot be listed (`interval`, `glob`) are left to Hydra's sweeper."""
+    fixed: list[str] = []
+    sweeps: list[list[str]] = []
+    for override in OverridesParser.create().parse_overrides(overrides):
+        line = override.input_line
+        if not override.is_sweep_override():
+            fixed.append(line)
+            continue
+        try:
+            values = list(override.sweep_string_iterator())
+        except HydraException:
+            continue
+        key = line.split("=", 1)[0]
+        sweeps.append([f"{key}={value}" for value in values])
+    first = [values[0] for values in sweeps if values]
+    jobs = [fixed + first]
+    for i, values in enumerate(sweeps):
+        for value in values[1:]:
+            jobs.append(fixed + first[:i] + [value] + first[i + 1 :])
+    return jobs
+
+
+def check_overrides(config_name: str, overrides: list[str], multirun: bool = False) -> str | None:
+    """None when the overrides compose (in a multirun, with each sweep value), else why not."""
     try:
         with initialize_config_dir(conf_dir(), version_base="1.3"):
-            compose(config_name, overrides=overrides, return_hydra_config=True)
+            for job in sweep_jobs(overrides) if multirun else [overrides]:
+                compose(config_name, overrides=job, return_hydra_config=True)
     except HydraException as exc:
         return explain(exc, overrides)
     return None
@@ -81,11 +110,12 @@ def check_overrides(config_name: str, overrides: list[str]) -> str | None:
 def launch(config_name: str, hydra_main: Callable[[], Any], summary: bool = True) -> Any:
     """Run `hydra_main` (a `@hydra.main` function) if the command line composes; otherwise
     exit 1 with the reason, also written to the run folder's summary.json when `summary`."""
-    args = sys.argv[1:]
+    args = [a for a in sys.argv[1:] if a not in MULTIRUN_FLAGS]
+    multirun = len(args) < len(sys.argv) - 1
     if not any(a.startswith("-") for a in args):
-        reason = check_overrides(config_name, args)
+        reason = check_overrides(config_name, args, multirun)
         if reason is not None:
-            folder = run_folder(config_name, args) if summary else None
+            folder = run_folder(config_name, args, multirun) if summary else None
             if folder is not None:
                 write_summary(folder, "failed", error=reason)
             print(f"error: {reason}", file=sys.stderr)
