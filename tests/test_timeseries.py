@@ -13,6 +13,7 @@ import torch
 from litlab.data import TimeSeriesDataModule
 from litlab.data.forecast_baselines import linear_ar, persistence, seasonal_naive
 from litlab.errors import DataError
+from litlab.models import Forecaster
 from tests.conftest import run_train
 
 FAST = ["callbacks.lr_monitor=null", "trainer.max_epochs=2"]
@@ -161,3 +162,27 @@ def test_sunspots_network_beats_the_linear_ar_baseline(tmp_path):
     result = run_train(["experiment=sunspots_forecaster"], tmp_path)
     ar = result["baselines"]["linear_ar"]["test/rmse"]
     assert float(result["metrics"]["test/rmse"]) < ar
+
+
+def test_residual_forecaster_starts_from_the_last_value(tmp_path):
+    """With `residual`, a net that outputs zero forecasts persistence (the window's last value);
+    without it, the same net forecasts the training mean."""
+    write_series(tmp_path / "s.csv")
+    dm = setup_series(tmp_path / "s.csv")
+    x, _ = dm.sets["test"].tensors
+    net = {"_target_": "litlab.nets.MLP", "hidden": [8]}
+    optimizer = {"_target_": "torch.optim.Adam", "_partial_": True, "lr": 1e-3}
+    models = {
+        residual: Forecaster(
+            spec=dm.spec.to_dict(), net=net, optimizer=optimizer, residual=residual
+        )
+        for residual in (True, False)
+    }
+    for model in models.values():
+        for p in model.net.parameters():
+            torch.nn.init.zeros_(p)
+        model.eval()
+    with torch.no_grad():
+        last = x[:, -1, 0]
+        assert torch.allclose(models[True](x), last[:, None].expand(-1, 3))
+        assert torch.equal(models[False](x), torch.zeros(len(x), 3))

@@ -21,12 +21,19 @@ class Forecaster(Regressor):
 
     inputs = ("sequence",)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, residual: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.residual = residual
         steps = self.target_shape[0]
         self.test_rmse_steps = nn.ModuleList(MeanSquaredError(squared=False) for _ in range(steps))
         self.test_mae_steps = nn.ModuleList(MeanAbsoluteError() for _ in range(steps))
         self.test_forecasts: list[tuple[torch.Tensor, torch.Tensor]] = []
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Scaled forecasts; with `residual` the net predicts the change from the window's last
+        target value, so a trend that leaves the training range does not pull forecasts back."""
+        pred = super().forward(x)
+        return pred + x[:, -1:, 0] if self.residual else pred
 
     def on_test_epoch_start(self) -> None:
         self.test_forecasts = []
