@@ -28,6 +28,15 @@ def test_nets_adapt_to_the_image_shape(shape):
     assert discriminator(images, torch.arange(4)).shape == (4, 1)
 
 
+def test_discriminator_input_noise_only_while_training():
+    discriminator = DCGANDiscriminator((1, 28, 28), width=8, batch_norm=False, noise_std=0.3)
+    images = torch.rand(4, 1, 28, 28) * 2 - 1
+    with torch.no_grad():
+        assert not torch.equal(discriminator(images), discriminator(images))
+        discriminator.eval()
+        assert torch.equal(discriminator(images), discriminator(images))
+
+
 @pytest.mark.parametrize("model", ["gan", "cgan", "ssgan"])
 def test_fast_dev_run_on_digits_writes_metrics_and_sample_figures(model, tmp_path):
     summary = run_train([f"model={model}", "debug=fdr", *FAST], tmp_path)

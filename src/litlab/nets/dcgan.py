@@ -81,7 +81,9 @@ class DCGANDiscriminator(nn.Module):
 
     Each level halves the size with a 4x4 stride-2 convolution and doubles the channels
     (LeakyReLU 0.2, batch norm after the first level). `features(x)` gives the flattened last
-    map, used for feature matching and the projection term.
+    map, used for feature matching and the projection term. `noise_std` adds Gaussian noise to
+    the input while training, which regularises a discriminator that also classifies from few
+    labels (Salimans et al., 2016).
     """
 
     def __init__(
@@ -93,9 +95,11 @@ class DCGANDiscriminator(nn.Module):
         batch_norm: bool = True,
         dropout: float = 0.0,
         max_levels: int = 3,
+        noise_std: float = 0.0,
     ) -> None:
         super().__init__()
         c, h, w = in_shape
+        self.noise_std = noise_std
         levels = dcgan_levels(h, w, max_levels)
         layers: list[nn.Module] = []
         channels = c
@@ -123,6 +127,8 @@ class DCGANDiscriminator(nn.Module):
             nn.init.zeros_(self.embed.weight)
 
     def features(self, x: Tensor) -> Tensor:
+        if self.training and self.noise_std:
+            x = x + self.noise_std * torch.randn_like(x)
         return self.body(x)
 
     def forward(self, x: Tensor, labels: Tensor | None = None) -> Tensor:
