@@ -1,3 +1,11 @@
 """litlab: one command per experiment, Lightning + Hydra."""
 
+import warnings
+
 __version__ = "0.1.0"
+
+# Lightning 2.6 still builds torch's deprecated LeafSpec on every fit and test; the warning is
+# for Lightning's maintainers, and users can do nothing about it.
+warnings.filterwarnings(
+    "ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated", category=FutureWarning
+)
