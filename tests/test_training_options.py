@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import re
+
 import pytest
 import torch
 from hydra import compose, initialize_config_dir
@@ -160,6 +163,25 @@ def test_lr_finder_saves_its_plot_and_applies_the_suggestion(tmp_path):
     assert 1e-6 <= suggestion <= 1.0
     ckpt = torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)
     assert ckpt["hyper_parameters"]["optimizer"]["lr"] == pytest.approx(suggestion)
+
+
+def test_lr_finder_sweeps_past_a_one_epoch_run(tmp_path, caplog):
+    # 10 batches and 1 epoch of training must not cut the 30-step range test at step 10
+    caplog.set_level(logging.INFO, logger="litlab.lr_finder")
+    run_train(
+        [
+            "trainer.max_epochs=1",
+            "trainer.limit_train_batches=10",
+            "lr_finder.enabled=true",
+            "lr_finder.num_training=30",
+        ],
+        tmp_path,
+    )
+    assert_ok(tmp_path, "test/acc")
+    steps = re.search(r"LR finder suggests \S+ after (\d+) steps", caplog.text)
+    assert steps is not None and int(steps.group(1)) > 10, caplog.text
+    # and training itself still stops after its one epoch
+    assert torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)["epoch"] == 0
 
 
 @pytest.mark.parametrize(

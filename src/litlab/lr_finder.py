@@ -19,28 +19,36 @@ def find_lr(
 ) -> float | None:
     """Run the range test; when `apply`, start training at the suggested rate."""
     options = cfg.lr_finder
-    finder = Tuner(trainer).lr_find(
-        model,
-        datamodule=datamodule,
-        min_lr=options.min_lr,
-        max_lr=options.max_lr,
-        num_training=options.num_training,
-        update_attr=False,
-    )
+    # Lightning bounds the range test by trainer.max_epochs too: raise it (every epoch has at
+    # least one step), so a short run still sweeps the whole range, then put it back
+    max_epochs = trainer.fit_loop.max_epochs
+    trainer.fit_loop.max_epochs = max(max_epochs or 0, options.num_training)
+    try:
+        finder = Tuner(trainer).lr_find(
+            model,
+            datamodule=datamodule,
+            min_lr=options.min_lr,
+            max_lr=options.max_lr,
+            num_training=options.num_training,
+            update_attr=False,
+        )
+    finally:
+        trainer.fit_loop.max_epochs = max_epochs
     if finder is None:
         return None
     suggestion = finder.suggestion()
+    steps = len(finder.results.get("lr", []))
     fig = finder.plot(suggest=suggestion is not None)
     if suggestion is None:
         log.warning(
-            "The LR finder made only %d steps, too few to suggest a rate (limited batches or "
-            "epochs?); training keeps the configured rate.",
-            len(finder.results.get("lr", [])),
+            "The LR finder made only %d steps, too few to suggest a rate (limited batches?); "
+            "training keeps the configured rate.",
+            steps,
         )
         fig.axes[0].set_title("learning-rate range test (no suggestion: too few steps)")
     else:
         fig.axes[0].set_title(f"learning-rate range test (suggestion {suggestion:.2e})")
-        log.info("LR finder suggests %.3g", suggestion)
+        log.info("LR finder suggests %.3g after %d steps", suggestion, steps)
     save_figure(trainer, fig, cfg.paths.figures_dir, "lr_finder")
     if options.apply and suggestion:
         model.hparams.optimizer["lr"] = float(suggestion)
