@@ -39,11 +39,27 @@ def assert_fails_with(result, out_dir: Path, *phrases: str) -> str:
         ("model=no_such_model", ["'no_such_model' is not a choice", "'model'", "classifier"]),
         ("model/net=no_such_net", ["'no_such_net' is not a choice", "'model/net'", "resnet18"]),
         ("data=[1", ["could not parse the override 'data=[1'"]),
+        ("trainer.max_epochs=abc", ["trainer.max_epochs takes a number (default 10)"]),
+        ("data.batch_size=big", ["data.batch_size takes a number"]),
+        ("test=maybe", ["test takes true or false"]),
     ],
 )
 def test_config_mistakes_get_one_sentence_and_a_failed_summary(tmp_path, override, phrases):
     result = run_cli("train.py", [override, f"hydra.run.dir={tmp_path}"])
     assert_fails_with(result, tmp_path, *phrases)
+
+
+def test_a_mandatory_option_left_out_is_named(tmp_path):
+    result = run_cli("eval.py", [f"hydra.run.dir={tmp_path}"])
+    assert_fails_with(result, tmp_path, "ckpt_path must be set: python eval.py ckpt_path=...")
+
+
+def test_options_that_take_words_or_numbers_keep_both(tmp_path):
+    # trainer.devices defaults to 1 but takes "auto"; a fraction where the default is a count
+    overrides = ["trainer.devices=auto", "trainer.limit_train_batches=0.1"]
+    result = run_cli("train.py", [*QUICK, *overrides, f"hydra.run.dir={tmp_path}"])
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert read_summary(tmp_path)["status"] == "ok"
 
 
 @pytest.mark.parametrize(
@@ -52,6 +68,7 @@ def test_config_mistakes_get_one_sentence_and_a_failed_summary(tmp_path, overrid
         (["model=classifier,vea"], ["'vea' is not a choice", "'model'"]),
         (["seed=1,2", "model.no_such_option=1"], ["'model.no_such_option' is not a config"]),
         (["model.optimizer.lr=1e-3,2e-3", "data=digits,no_such_data"], ["'no_such_data'"]),
+        (["trainer.max_epochs=1,x"], ["trainer.max_epochs=x: trainer.max_epochs takes a number"]),
     ],
 )
 def test_a_sweep_with_a_bad_value_stops_before_any_job(tmp_path, sweep, phrases):

@@ -57,3 +57,9 @@ def test_models_without_sample_and_missing_files_fail_in_one_sentence(tmp_path):
     missing = tmp_path / "nope.ckpt"
     with pytest.raises(ConfigError, match=f"ckpt_path={missing} does not exist; give the path"):
         sample(sample_cfg(ckpt_path=str(missing)))
+
+
+def test_sample_py_without_a_checkpoint_names_the_option():
+    result = run_sample([])
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: ckpt_path must be set: python sample.py ckpt_path=..."

@@ -5,7 +5,9 @@ folder. `launch` composes the command line once before handing it to Hydra; when
 writes `summary.json` (status `failed`, the reason) into the run folder the job would have had,
 prints the reason in one sentence and exits with code 1. A multirun (`-m`) is checked the
 same way, once for every value of every sweep, before any job starts; its reason goes to the
-sweep folder's summary.json. Hydra's other flags (`--help`, `--cfg`, ...) go straight to Hydra.
+sweep folder's summary.json. Composing also catches a mandatory option left unset and a word
+where the default is a number or a flag. Hydra's other flags (`--help`, `--cfg`, ...) go
+straight to Hydra.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ from typing import Any
 from hydra import compose, initialize_config_dir
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException, MissingConfigException, OverrideParseException
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 
 from litlab.conf_dir import conf_dir
 from litlab.utils.summary import write_summary
 
 RUN_FOLDER_KEYS = ("hydra.", "paths.", "task_name")
+# options whose default is a number but that take strings too ("auto", "0,1")
+FLEXIBLE_KEYS = ("trainer.devices",)
 MULTIRUN_FLAGS = ("-m", "--multirun")
 
 
@@ -97,13 +101,64 @@ def sweep_jobs(overrides: list[str]) -> list[list[str]]:
 
 
 def check_overrides(config_name: str, overrides: list[str], multirun: bool = False) -> str | None:
-    """None when the overrides compose (in a multirun, with each sweep value), else why not."""
+    """None when the overrides compose (in a multirun, with each sweep value) into a config
+    with every mandatory value set and numbers and flags where the defaults have them."""
     try:
         with initialize_config_dir(conf_dir(), version_base="1.3"):
             for job in sweep_jobs(overrides) if multirun else [overrides]:
-                compose(config_name, overrides=job, return_hydra_config=True)
+                cfg = compose(config_name, overrides=job, return_hydra_config=True)
+                reason = missing_value(cfg, config_name) or wrong_type(config_name, job, cfg)
+                if reason:
+                    return reason
     except HydraException as exc:
         return explain(exc, overrides)
+    return None
+
+
+def literal(tree: Any, key: str) -> Any:
+    """The value at dotted `key` of a plain config tree, or None."""
+    node = tree
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    return node
+
+
+def missing_value(cfg: DictConfig, config_name: str) -> str | None:
+    """Why a mandatory (`???`) top-level option is still unset, if one is."""
+    missing = [k for k in cfg if k != "hydra" and OmegaConf.is_missing(cfg, k)]
+    if not missing:
+        return None
+    return f"{missing[0]} must be set: python {config_name}.py {missing[0]}=..."
+
+
+def wrong_type(config_name: str, job: list[str], cfg: DictConfig) -> str | None:
+    """Why a `key=value` override is not a number or flag where the default is one, if so.
+
+    Hydra keeps `trainer.max_epochs=abc` as the string 'abc'; the Trainer would take it and
+    fail deep inside the loop. Defaults come from the same command line without its values.
+    """
+    groups = set(cfg.hydra.runtime.choices)
+    values = {}
+    for override in OverridesParser.create().parse_overrides(job):
+        key = override.key_or_group
+        if override.is_add() or override.is_delete() or key in groups or key.startswith("hydra"):
+            continue
+        if key not in FLEXIBLE_KEYS:
+            values[key] = override.input_line
+    if not values:
+        return None
+    rest = [o for o in job if o not in values.values()]
+    # as written: resolving would need Hydra's runtime (`${hydra:...}`)
+    defaults = OmegaConf.to_container(compose(config_name, overrides=rest), resolve=False)
+    given = OmegaConf.to_container(cfg, resolve=False)
+    for key, line in values.items():
+        default, value = literal(defaults, key), literal(given, key)
+        if isinstance(default, bool) and not isinstance(value, bool):
+            return f"{line}: {key} takes true or false."
+        if isinstance(default, int | float) and isinstance(value, str):
+            return f"{line}: {key} takes a number (default {default})."
     return None
 
 
