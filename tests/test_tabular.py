@@ -12,7 +12,8 @@ import torch
 
 from litlab.data import TabularDataModule
 from litlab.errors import DataError
-from tests.conftest import run_train
+from litlab.utils.summary import read_summary
+from tests.conftest import run_cli, run_train
 
 FAST = ["callbacks.lr_monitor=null", "trainer.max_epochs=3"]
 
@@ -176,6 +177,23 @@ def test_csv_regression_reports_metrics_in_target_units(tmp_path):
     # a standardised-units error would be ~1; the target's own scale is ~20
     assert float(metrics["test/rmse"]) > 2 * float(metrics["test/loss"]) ** 0.5
     assert result["baselines"]["ridge"]["test/r2"] > 0.8  # linear truth (gaps in income aside)
+
+
+def test_a_numeric_target_with_no_model_chosen_trains_the_regressor(tmp_path):
+    # the one command: `python train.py data=tabular data.path=... data.target=price`
+    write_table(tmp_path / "t.csv")
+    data = ["data=tabular", f"data.path={tmp_path / 't.csv'}", "data.target=price"]
+    result = run_cli("train.py", [*FAST, *data, f"hydra.run.dir={tmp_path / 'run'}"])
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = read_summary(tmp_path / "run")
+    assert {"test/rmse", "test/mae", "test/r2"} <= set(summary["metrics"])
+    stored = torch.load(summary["best_checkpoint"], weights_only=True)["litlab_config"]
+    assert stored["model"]["_target_"] == "litlab.models.Regressor"
+    # a classifier option on the command line keeps the classifier, which says why it cannot
+    run = tmp_path / "smoothed"
+    result = run_cli("train.py", [*data, "model.label_smoothing=0.1", f"hydra.run.dir={run}"])
+    assert result.returncode == 1
+    assert "model=classifier needs class labels" in result.stderr
 
 
 @pytest.mark.slow

@@ -14,7 +14,8 @@ from litlab.data import TimeSeriesDataModule
 from litlab.data.forecast_baselines import linear_ar, persistence, seasonal_naive
 from litlab.errors import DataError
 from litlab.models import Forecaster
-from tests.conftest import run_train
+from litlab.utils.summary import read_summary
+from tests.conftest import run_cli, run_train
 
 FAST = ["callbacks.lr_monitor=null", "trainer.max_epochs=2"]
 
@@ -155,6 +156,17 @@ def test_each_forecaster_net_trains_and_reports_per_step_errors(tmp_path, net):
     assert set(result["baselines"]) == {"persistence", "seasonal_naive", "linear_ar"}
     assert result["baselines"]["linear_ar"]["test/rmse"] < 1.0  # noise sd 0.3, series sd ~3
     assert (tmp_path / "run" / "figures" / "forecast.png").stat().st_size > 5000
+
+
+def test_a_series_with_no_model_chosen_trains_the_forecaster(tmp_path):
+    write_series(tmp_path / "s.csv")
+    data = ["data=timeseries", f"data.path={tmp_path / 's.csv'}", "data.target=load"]
+    result = run_cli("train.py", [*FAST, *data, "data.time=date", f"hydra.run.dir={tmp_path}"])
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = read_summary(tmp_path)
+    assert "test/rmse_h1" in summary["metrics"]
+    stored = torch.load(summary["best_checkpoint"], weights_only=True)["litlab_config"]
+    assert stored["model"]["_target_"] == "litlab.models.Forecaster"
 
 
 @pytest.mark.slow

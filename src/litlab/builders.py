@@ -9,8 +9,8 @@ from typing import Any
 import hydra
 import pytorch_lightning as pl
 from hydra.core.hydra_config import HydraConfig
-from hydra.errors import InstantiationException
-from omegaconf import DictConfig
+from hydra.errors import HydraException, InstantiationException
+from omegaconf import DictConfig, open_dict
 from pytorch_lightning.callbacks import LearningRateMonitor, ProgressBar
 from pytorch_lightning.loggers import Logger
 
@@ -56,8 +56,39 @@ def build_datamodule(cfg: DictConfig, stage: str = "fit") -> LitDataModule:
     return datamodule
 
 
+# the model a numeric target gets when the user chose none, by input kind
+VALUE_MODELS = {"table": "regressor", "image": "regressor", "sequence": "forecaster"}
+
+
+def default_model_for(cfg: DictConfig, spec: DataSpec) -> None:
+    """With no model chosen (on the command line or by an experiment), the default classifier
+    gives way to the regressor (the forecaster for sequences) when the data gives values, so
+    `data=tabular data.target=price` trains with no `model=`."""
+    if spec.target != "value" or not HydraConfig.initialized():
+        return
+    hydra_cfg = HydraConfig.get()
+    choices, task = hydra_cfg.runtime.choices, list(hydra_cfg.overrides.task)
+    chosen = any(o.lstrip("+~").split("=")[0] == "model" for o in task)
+    if chosen or choices.get("model") != "classifier" or choices.get("experiment") is not None:
+        return
+    name = VALUE_MODELS[spec.input_kind]
+    try:
+        composed = hydra.compose(hydra_cfg.job.config_name, overrides=[*task, f"model={name}"])
+    except HydraException:
+        return  # an option only the classifier has: check_fits says why it cannot train
+    with open_dict(cfg):
+        cfg.model = composed.model
+    log.info(
+        "Model: %s, since data=%s gives %s (choose with model=...)",
+        name,
+        group_choice("data", "this data"),
+        spec.describe(),
+    )
+
+
 def build_model(cfg: DictConfig, spec: DataSpec) -> LitModule:
     """Check that the model fits the data, then build it from the data's description."""
+    default_model_for(cfg, spec)
     model_cls = hydra.utils.get_class(cfg.model._target_)
     model_cls.check_fits(spec, group_choice("model"), group_choice("data"))
     model_cls.adapt_config(cfg)
