@@ -144,7 +144,10 @@ def test_bad_tables_stop_with_one_sentence_naming_file_and_column(
     ("overrides", "message"),
     [
         (["model=regressor", "data=digits"], "model=regressor needs numeric values; data=digits"),
-        (["data=diabetes"], "model=classifier needs class labels; data=diabetes gives numeric"),
+        (
+            ["model=classifier", "data=diabetes"],
+            "model=classifier needs class labels; data=diabetes gives numeric",
+        ),
         (["data=wine", "model/net=mlp"], "net MLP reads images or sequences; this data gives"),
     ],
 )
@@ -194,6 +197,11 @@ def test_a_numeric_target_with_no_model_chosen_trains_the_regressor(tmp_path):
     result = run_cli("train.py", [*data, "model.label_smoothing=0.1", f"hydra.run.dir={run}"])
     assert result.returncode == 1
     assert "model=classifier needs class labels" in result.stderr
+
+
+def test_the_regressor_default_also_holds_for_a_config_composed_in_python(tmp_path):
+    result = run_train([*FAST, "data=diabetes"], tmp_path)
+    assert "test/rmse" in result["metrics"]
 
 
 @pytest.mark.slow

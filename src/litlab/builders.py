@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import logging
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
 import hydra
 import pytorch_lightning as pl
+from hydra import initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.errors import HydraException, InstantiationException
 from omegaconf import DictConfig, open_dict
 from pytorch_lightning.callbacks import LearningRateMonitor, ProgressBar
 from pytorch_lightning.loggers import Logger
 
+from litlab.conf_dir import conf_dir
 from litlab.data.base import LitDataModule
 from litlab.data.spec import DataSpec
 from litlab.errors import ConfigError
@@ -72,8 +76,15 @@ def default_model_for(cfg: DictConfig, spec: DataSpec) -> None:
     if chosen or choices.get("model") != "classifier" or choices.get("experiment") is not None:
         return
     name = VALUE_MODELS[spec.input_kind]
+    # inside @hydra.main Hydra is initialised; a config composed in Python (tests, notebooks)
+    # needs the config folder
+    initialised = GlobalHydra.instance().is_initialized()
+    context = (
+        nullcontext() if initialised else initialize_config_dir(conf_dir(), version_base="1.3")
+    )
     try:
-        composed = hydra.compose(hydra_cfg.job.config_name, overrides=[*task, f"model={name}"])
+        with context:
+            composed = hydra.compose(hydra_cfg.job.config_name, overrides=[*task, f"model={name}"])
     except HydraException:
         return  # an option only the classifier has: check_fits says why it cannot train
     with open_dict(cfg):
