@@ -115,16 +115,6 @@ def check_overrides(config_name: str, overrides: list[str], multirun: bool = Fal
     return None
 
 
-def literal(tree: Any, key: str) -> Any:
-    """The value at dotted `key` of a plain config tree, or None."""
-    node = tree
-    for part in key.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return None
-        node = node[part]
-    return node
-
-
 def missing_value(cfg: DictConfig, config_name: str) -> str | None:
     """Why a mandatory (`???`) top-level option is still unset, if one is."""
     missing = [k for k in cfg if k != "hydra" and OmegaConf.is_missing(cfg, k)]
@@ -150,11 +140,11 @@ def wrong_type(config_name: str, job: list[str], cfg: DictConfig) -> str | None:
     if not values:
         return None
     rest = [o for o in job if o not in values.values()]
-    # as written: resolving would need Hydra's runtime (`${hydra:...}`)
-    defaults = OmegaConf.to_container(compose(config_name, overrides=rest), resolve=False)
-    given = OmegaConf.to_container(cfg, resolve=False)
+    defaults = compose(config_name, overrides=rest)
     for key, line in values.items():
-        default, value = literal(defaults, key), literal(given, key)
+        # `${hydra:...}` values cannot resolve outside Hydra's runtime; they read as None
+        default = OmegaConf.select(defaults, key, throw_on_resolution_failure=False)
+        value = OmegaConf.select(cfg, key, throw_on_resolution_failure=False)
         if isinstance(default, bool) and not isinstance(value, bool):
             return f"{line}: {key} takes true or false."
         if isinstance(default, int | float) and isinstance(value, str):
