@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import torch
 
 from litlab.utils.summary import read_summary
 from tests.conftest import run_cli, run_train
@@ -106,24 +105,6 @@ def test_ckpt_path_to_a_missing_file(tmp_path, script):
     missing = tmp_path / "nope.ckpt"
     result = run_cli(script, [f"ckpt_path={missing}", f"hydra.run.dir={tmp_path}"])
     assert_fails_with(result, tmp_path, f"ckpt_path={missing} does not exist")
-
-
-def test_resume_continues_from_the_last_epoch(tmp_path):
-    first, second = tmp_path / "first", tmp_path / "second"
-    run_train(["trainer.max_epochs=1", "trainer.limit_train_batches=4"], first)
-    last = first / "checkpoints" / "last.ckpt"
-    assert torch.load(last, weights_only=True)["global_step"] == 4
-
-    run_train(
-        ["trainer.max_epochs=3", "trainer.limit_train_batches=4", f"ckpt_path={last}"], second
-    )
-    resumed = torch.load(second / "checkpoints" / "last.ckpt", weights_only=True)
-    assert resumed["epoch"] == 2
-    assert resumed["global_step"] == 12  # 4 steps from the first run, 8 from this one
-    epochs = {
-        row.split(",")[0] for row in (second / "csv" / "metrics.csv").read_text().splitlines()[1:]
-    }
-    assert "0" not in epochs and {"1", "2"} <= epochs
 
 
 def test_eval_reproduces_the_test_metrics_of_its_checkpoint(tmp_path):

@@ -7,7 +7,6 @@ from typing import Any
 
 import hydra
 import pytorch_lightning as pl
-import torch
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from litlab.builders import (
@@ -24,16 +23,10 @@ from litlab.data.spec import DataSpec
 from litlab.errors import ConfigError, IncompatibleError
 from litlab.runner import run_task
 from litlab.train import stage_metrics
+from litlab.utils.checkpoints import read_checkpoint
 from litlab.utils.print_config import print_config_tree
 
 log = logging.getLogger(__name__)
-
-
-def read_checkpoint(path: str) -> dict[str, Any]:
-    try:
-        return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:
-        raise ConfigError(f"ckpt_path={path} is not a readable checkpoint ({exc}).") from None
 
 
 def evaluate(cfg: DictConfig) -> dict[str, Any]:

@@ -20,8 +20,8 @@ from litlab.builders import existing_checkpoint
 from litlab.cli import launch
 from litlab.conf_dir import conf_dir
 from litlab.errors import ConfigError
-from litlab.eval import read_checkpoint
 from litlab.runner import user_error
+from litlab.utils.checkpoints import read_checkpoint
 from litlab.utils.config import plain
 
 log = logging.getLogger(__name__)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 import pytorch_lightning as pl
 from matplotlib.figure import Figure
@@ -17,6 +18,14 @@ class LossCurves(FigureCallback):
         super().__init__(figures_dir)
         self.metrics = metrics
         self.history: dict[str, list[tuple[int, float]]] = defaultdict(list)
+
+    # the curves so far travel in checkpoints, so a resumed run draws its whole history
+    def state_dict(self) -> dict[str, Any]:
+        return {"history": {name: list(points) for name, points in self.history.items()}}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        for name, points in state_dict.get("history", {}).items():
+            self.history[name] = [(int(epoch), float(value)) for epoch, value in points]
 
     # train-epoch metrics reach callback_metrics only after on_train_epoch_end, so they are
     # read at the start of the next epoch (and when fitting ends)

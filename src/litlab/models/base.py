@@ -4,6 +4,8 @@ the model/data fit check, and best-so-far tracking of the monitored metric."""
 from __future__ import annotations
 
 import inspect
+import logging
+import warnings
 from typing import Any, ClassVar
 
 import hydra.utils
@@ -16,7 +18,10 @@ from litlab.errors import ConfigError, IncompatibleError
 from litlab.nets.factory import instantiate_net
 from litlab.utils.config import plain
 
+log = logging.getLogger(__name__)
+
 SCHEDULER_KEYS = ("interval", "frequency", "monitor")
+LENGTHS = ("T_max", "total_steps")  # schedule lengths filled from the run when left null
 
 
 class LitModule(pl.LightningModule):
@@ -85,15 +90,18 @@ class LitModule(pl.LightningModule):
         self, optimizer: torch.optim.Optimizer, config: dict[str, Any] | None = None
     ) -> dict[str, Any]:
         """A Lightning scheduler dict. Lengths left null (`T_max`, `total_steps`) are filled
-        with the run's number of epochs, or optimizer steps when `interval: step`."""
+        with the run's number of epochs, or optimizer steps when `interval: step`; a null
+        `max_lr` is the optimizer's rate (after the LR finder, its suggestion)."""
         config = dict(plain(config or self.hparams.scheduler))
         extras = {k: config.pop(k) for k in SCHEDULER_KEYS if k in config}
         interval = extras.get("interval", "epoch")
         factory = hydra.utils.instantiate(config)
         params = inspect.signature(factory.func).parameters
-        for length in ("T_max", "total_steps"):
+        for length in LENGTHS:
             if length in params and factory.keywords.get(length) is None:
                 factory.keywords[length] = self.schedule_length(interval)
+        if "max_lr" in params and factory.keywords.get("max_lr") is None:
+            factory.keywords["max_lr"] = [group["lr"] for group in optimizer.param_groups]
         return {
             "scheduler": factory(optimizer=optimizer),
             "interval": interval,
@@ -108,8 +116,45 @@ class LitModule(pl.LightningModule):
             raise ConfigError("an epoch-based scheduler needs trainer.max_epochs to be set.")
         return int(self.trainer.max_epochs)
 
+    def fit_schedules_to_run(self) -> None:
+        """After a resume, make each schedule as long as this run plans.
+
+        Lightning restores a scheduler's state after `configure_optimizers`, length included.
+        Resuming an interrupted run plans the same length, so nothing changes and the run
+        continues exactly. Extending a finished run (`trainer.max_epochs` raised) plans a
+        longer one: the schedule is then rebuilt for the new length, on purpose, at the step
+        it had reached, and the log says so.
+        """
+        config = self.hparams.get("scheduler")
+        for entry in self.trainer.lr_scheduler_configs if config else []:
+            old = entry.scheduler
+            length = next((n for n in LENGTHS if hasattr(old, n)), None)
+            if length is None or plain(config).get(length) is not None:
+                continue
+            wanted = self.schedule_length(entry.interval)
+            if getattr(old, length) == wanted:
+                continue
+            done = old.last_epoch
+            for group, initial in zip(old.optimizer.param_groups, old.base_lrs, strict=True):
+                # the rate configure_optimizers gave it (one-cycle keeps that as max_lr)
+                group["lr"] = group.get("max_lr", initial)
+            with warnings.catch_warnings():  # stepping with no optimizer step is the point
+                warnings.simplefilter("ignore", UserWarning)
+                entry.scheduler = self.make_scheduler(old.optimizer, config)["scheduler"]
+                for _ in range(done):
+                    entry.scheduler.step()
+            log.info(
+                "Extending the run: the %s schedule is rebuilt for %s=%d (was %d), at step %d.",
+                type(old).__name__,
+                length,
+                wanted,
+                getattr(old, length),
+                done,
+            )
+
     # ------------------------------------------------------------------ best-so-far
     def on_train_start(self) -> None:
+        self.fit_schedules_to_run()
         # sanity-check batches do not count; a resumed run keeps the best it had
         self._best: dict[str, float] = dict(getattr(self, "_resumed_best", {}))
 
@@ -125,8 +170,10 @@ class LitModule(pl.LightningModule):
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         checkpoint["litlab_best"] = dict(getattr(self, "_best", {}))
         if getattr(self, "litlab_config", None):
-            # the run's resolved config, so eval.py can rebuild the data with no other input
+            # the run's resolved config, so eval.py can rebuild the data with no other input,
+            # and its overrides, so a resume composes the same config (litlab.resume)
             checkpoint["litlab_config"] = self.litlab_config
+            checkpoint["litlab_overrides"] = list(getattr(self, "litlab_overrides", []))
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         self._resumed_best = dict(checkpoint.get("litlab_best", {}))
