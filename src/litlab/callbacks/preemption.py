@@ -1,0 +1,71 @@
+"""SIGTERM and SIGUSR1, what clusters send before they stop a job: stop at the next batch,
+save `last.ckpt` where training stood, and end the run as interrupted, not as a result.
+
+Lightning already turns SIGTERM into a stop at the next batch boundary (`SIGTERMException`);
+this callback makes SIGUSR1 do the same, saves the checkpoint when the stop arrives, and tells
+the runner which signal it was and where the checkpoint is, so `summary.json` says
+`"status": "interrupted"` and how to resume. On a SLURM batch job with Lightning's auto-requeue,
+SIGUSR1 stays Lightning's: it saves `hpc_ckpt_<n>.ckpt` in the run folder and requeues the
+job, which comes back to the same folder (`${litlab.run_id:}`) and resumes from it; this
+callback then only marks the summary interrupted.
+"""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import pytorch_lightning as pl
+from pytorch_lightning.utilities.exceptions import SIGTERMException
+
+from litlab.utils.summary import write_summary
+
+SIGNALS = (signal.SIGTERM, signal.SIGUSR1)
+
+
+class Preemption(pl.Callback):
+    def __init__(self, dirpath: str, filename: str = "last") -> None:
+        self.path = Path(dirpath) / f"{filename}.ckpt"
+        self.received: int | None = None
+        self.previous: dict[int, Any] = {}
+        self.trainer: pl.Trainer | None = None
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        # Lightning installs its own handlers just before training starts; wrap them
+        self.trainer = trainer
+        for signum in SIGNALS:
+            self.previous[signum] = signal.getsignal(signum)
+            signal.signal(signum, self.handle)
+
+    def handle(self, signum: int, frame: FrameType | None) -> None:
+        self.received = signum
+        previous = self.previous.get(signum)
+        if callable(previous):
+            previous(signum, frame)
+        if signum == signal.SIGUSR1 and callable(previous):  # SLURM: Lightning requeues
+            write_summary(
+                self.trainer.default_root_dir,
+                "interrupted",
+                error="SIGUSR1: saved hpc_ckpt and requeued; the job resumes in this folder",
+            )
+        else:
+            self.trainer._signal_connector.received_sigterm = True  # stop at the next batch
+
+    def restore_handlers(self) -> None:
+        for signum, handler in self.previous.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        self.previous = {}
+
+    def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.restore_handlers()
+
+    def on_exception(
+        self, trainer: pl.Trainer, pl_module: pl.LightningModule, exception: BaseException
+    ) -> None:
+        self.restore_handlers()
+        if isinstance(exception, SIGTERMException):
+            trainer.save_checkpoint(self.path)
+            exception.signal = self.received or signal.SIGTERM
+            exception.checkpoint = str(self.path)
