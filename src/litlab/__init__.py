@@ -2,6 +2,8 @@
 
 import warnings
 
+from litlab.resolvers import register_resolvers
+
 __version__ = "0.1.0"
 
 # Lightning 2.6 still builds torch's deprecated LeafSpec on every fit and test; the warning is
@@ -9,3 +11,5 @@ __version__ = "0.1.0"
 warnings.filterwarnings(
     "ignore", message=r"`isinstance\(treespec, LeafSpec\)` is deprecated", category=FutureWarning
 )
+
+register_resolvers()

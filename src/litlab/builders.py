@@ -3,27 +3,26 @@
 from __future__ import annotations
 
 import logging
-from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
 import hydra
 import pytorch_lightning as pl
-from hydra import initialize_config_dir
-from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
-from hydra.errors import HydraException, InstantiationException
-from omegaconf import DictConfig, open_dict
+from hydra.errors import InstantiationException
+from omegaconf import DictConfig
 from pytorch_lightning.callbacks import LearningRateMonitor, ProgressBar
 from pytorch_lightning.loggers import Logger
 
-from litlab.conf_dir import conf_dir
+from litlab.callbacks.preemption import Preemption
+from litlab.callbacks.random_state import RandomState
 from litlab.data.base import LitDataModule
 from litlab.data.spec import DataSpec
 from litlab.errors import ConfigError
 from litlab.models.base import LitModule
 from litlab.runner import user_error
-from litlab.utils.config import plain
+from litlab.utils.checkpoints import AtomicCheckpointIO
+from litlab.utils.config import resolved_config
 
 log = logging.getLogger(__name__)
 
@@ -60,46 +59,8 @@ def build_datamodule(cfg: DictConfig, stage: str = "fit") -> LitDataModule:
     return datamodule
 
 
-# the model a numeric target gets when the user chose none, by input kind
-VALUE_MODELS = {"table": "regressor", "image": "regressor", "sequence": "forecaster"}
-
-
-def default_model_for(cfg: DictConfig, spec: DataSpec) -> None:
-    """With no model chosen (on the command line or by an experiment), the default classifier
-    gives way to the regressor (the forecaster for sequences) when the data gives values, so
-    `data=tabular data.target=price` trains with no `model=`."""
-    if spec.target != "value" or not HydraConfig.initialized():
-        return
-    hydra_cfg = HydraConfig.get()
-    choices, task = hydra_cfg.runtime.choices, list(hydra_cfg.overrides.task)
-    chosen = any(o.lstrip("+~").split("=")[0] == "model" for o in task)
-    if chosen or choices.get("model") != "classifier" or choices.get("experiment") is not None:
-        return
-    name = VALUE_MODELS[spec.input_kind]
-    # inside @hydra.main Hydra is initialised; a config composed in Python (tests, notebooks)
-    # needs the config folder
-    initialised = GlobalHydra.instance().is_initialized()
-    context = (
-        nullcontext() if initialised else initialize_config_dir(conf_dir(), version_base="1.3")
-    )
-    try:
-        with context:
-            composed = hydra.compose(hydra_cfg.job.config_name, overrides=[*task, f"model={name}"])
-    except HydraException:
-        return  # an option only the classifier has: check_fits says why it cannot train
-    with open_dict(cfg):
-        cfg.model = composed.model
-    log.info(
-        "Model: %s, since data=%s gives %s (choose with model=...)",
-        name,
-        group_choice("data", "this data"),
-        spec.describe(),
-    )
-
-
 def build_model(cfg: DictConfig, spec: DataSpec) -> LitModule:
     """Check that the model fits the data, then build it from the data's description."""
-    default_model_for(cfg, spec)
     model_cls = hydra.utils.get_class(cfg.model._target_)
     model_cls.check_fits(spec, group_choice("model"), group_choice("data"))
     model_cls.adapt_config(cfg)
@@ -107,12 +68,25 @@ def build_model(cfg: DictConfig, spec: DataSpec) -> LitModule:
     model: LitModule = instantiate(
         cfg.model, "model", spec=spec.to_dict(), _recursive_=False, _convert_="all"
     )
-    model.litlab_config = {k: plain(v) for k, v in cfg.items() if k != "hydra"}
+    model.litlab_config = resolved_config(cfg)
+    model.litlab_overrides = task_overrides()
     return model
 
 
+def task_overrides() -> list[str]:
+    """The command line's overrides of the config (not Hydra's own), as Hydra recorded them."""
+    if not HydraConfig.initialized():
+        return []
+    return [str(o) for o in HydraConfig.get().overrides.task]
+
+
 def build_callbacks(cfg: DictConfig, with_logger: bool) -> list[pl.Callback]:
-    callbacks = []
+    """The configured callbacks, after the two every training run has: random states in
+    checkpoints (exact resumes) and a checkpoint on SIGTERM/SIGUSR1 (preemption)."""
+    callbacks: list[pl.Callback] = [
+        RandomState(),
+        Preemption(str(Path(cfg.paths.output_dir) / "checkpoints")),
+    ]
     progress_bar = cfg.get("trainer", {}).get("enable_progress_bar", True) is not False
     for name, conf in (cfg.get("callbacks") or {}).items():
         if conf is None or "_target_" not in conf:
@@ -138,7 +112,13 @@ def build_loggers(cfg: DictConfig) -> list[Logger]:
 def build_trainer(
     cfg: DictConfig, callbacks: list[pl.Callback], loggers: list[Logger]
 ) -> pl.Trainer:
-    return instantiate(cfg.trainer, "trainer", callbacks=callbacks, logger=loggers or False)
+    return instantiate(
+        cfg.trainer,
+        "trainer",
+        callbacks=callbacks,
+        logger=loggers or False,
+        plugins=[AtomicCheckpointIO()],
+    )
 
 
 def existing_checkpoint(path: Any) -> str | None:

@@ -8,6 +8,11 @@ same way, once for every value of every sweep, before any job starts; its reason
 sweep folder's summary.json. Composing also catches a mandatory option left unset and a word
 where the default is a number or a flag. Hydra's other flags (`--help`, `--cfg`, ...) go
 straight to Hydra.
+
+Before that, the command line is completed where the config is composed, so `.hydra/` records
+the config that runs: `group=null` removes a group (`logger=null`), `ckpt_path=` brings back its
+run's config and folder (`litlab.resume`), and a CSV table whose target holds numbers gets
+`model=regressor` when no model was chosen.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from hydra.errors import HydraException, MissingConfigException, OverrideParseEx
 from omegaconf import DictConfig, OmegaConf
 
 from litlab.conf_dir import conf_dir
+from litlab.errors import LitlabError
+from litlab.resume import key_of, resume_overrides
 from litlab.utils.summary import write_summary
 
 RUN_FOLDER_KEYS = ("hydra.", "paths.", "task_name")
@@ -112,6 +119,8 @@ def check_overrides(config_name: str, overrides: list[str], multirun: bool = Fal
                     return reason
     except HydraException as exc:
         return explain(exc, overrides)
+    except Exception as exc:  # OmegaConf and Hydra internals raise plain errors too
+        return str(exc).strip().splitlines()[0].rstrip(".") + "."
     return None
 
 
@@ -152,17 +161,78 @@ def wrong_type(config_name: str, job: list[str], cfg: DictConfig) -> str | None:
     return None
 
 
+def is_override(arg: str) -> bool:
+    return "=" in arg or arg.startswith("~")
+
+
+def without_null_groups(args: list[str]) -> list[str]:
+    """`logger=null` as Hydra spells it, `~logger`, for every config group under conf/."""
+    root = Path(conf_dir())
+    return [
+        f"~{key}" if value == "null" and (root / key).is_dir() else arg
+        for arg in args
+        for key, _, value in [arg.partition("=")]
+    ]
+
+
+def default_model(config_name: str, args: list[str]) -> list[str]:
+    """`model=regressor` added for a CSV table whose target holds numbers, when neither the
+    command line nor an experiment chose a model (a data config that knows its target kind
+    chooses in YAML instead, like data=diabetes)."""
+    chosen = {key_of(a).replace("/", ".").split(".")[0] for a in args}
+    if config_name != "train" or chosen & {"model", "experiment"}:
+        return args  # model.label_smoothing=... keeps the classifier, which then says why
+    try:
+        with initialize_config_dir(conf_dir(), version_base="1.3"):
+            data = compose(config_name, overrides=args).data
+    except Exception:  # check_overrides explains what does not compose
+        return args
+    if not str(data.get("_target_", "")).endswith(".TabularDataModule") or data.get("task"):
+        return args
+    if not (data.get("path") and data.get("target")):
+        return args
+    import hydra.utils
+
+    from litlab.data.tabular import infer_task
+
+    try:
+        module = hydra.utils.instantiate(data)
+        task = infer_task(module.load_frame()[data.target], data.max_classes)
+    except Exception:  # the run itself reports a missing file or column in one sentence
+        return args
+    if task != "regression":
+        return args
+    print(f"Model: regressor, since data.target={data.target} holds numbers (or choose model=)")
+    return [*args, "model=regressor"]
+
+
+def complete(config_name: str, args: list[str], multirun: bool) -> list[str]:
+    """The command line as it will run (see the module docstring)."""
+    args = without_null_groups(args)
+    if config_name == "train" and not multirun:
+        args = resume_overrides(args)
+        args = default_model(config_name, args)
+    return args
+
+
 def launch(config_name: str, hydra_main: Callable[[], Any], summary: bool = True) -> Any:
     """Run `hydra_main` (a `@hydra.main` function) if the command line composes; otherwise
     exit 1 with the reason, also written to the run folder's summary.json when `summary`."""
-    args = [a for a in sys.argv[1:] if a not in MULTIRUN_FLAGS]
-    multirun = len(args) < len(sys.argv) - 1
-    if not any(a.startswith("-") for a in args):
-        reason = check_overrides(config_name, args, multirun)
-        if reason is not None:
-            folder = run_folder(config_name, args, multirun) if summary else None
-            if folder is not None:
-                write_summary(folder, "failed", error=reason)
-            print(f"error: {reason}", file=sys.stderr)
-            sys.exit(1)
+    given = sys.argv[1:]
+    flags = [a for a in given if not is_override(a)]
+    args = [a for a in given if is_override(a)]
+    multirun = any(f in MULTIRUN_FLAGS for f in flags)
+    checked = all(f in MULTIRUN_FLAGS for f in flags)  # --help, --cfg ... go straight to Hydra
+    try:
+        completed = complete(config_name, args, multirun)
+        reason = check_overrides(config_name, completed, multirun) if checked else None
+    except LitlabError as exc:
+        completed, reason = args, str(exc)
+    if reason is not None:
+        folder = run_folder(config_name, without_null_groups(args), multirun) if summary else None
+        if folder is not None:
+            write_summary(folder, "failed", error=reason)
+        print(f"error: {reason}", file=sys.stderr)
+        sys.exit(1)
+    sys.argv = [sys.argv[0], *flags, *completed]
     return hydra_main()

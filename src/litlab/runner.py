@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
+from hydra.errors import HydraException
 from omegaconf import DictConfig
+from omegaconf.errors import OmegaConfBaseException
 from pytorch_lightning.utilities import rank_zero_only
+from pytorch_lightning.utilities.exceptions import SIGTERMException
 
-from litlab.errors import LitlabError
+from litlab.errors import ConfigError, LitlabError
 from litlab.utils.loggers import finish_wandb
+from litlab.utils.run_record import run_record
 from litlab.utils.summary import write_summary
 
 log = logging.getLogger(__name__)
+
+# errors of the config itself (a value that does not resolve, a key that is not there),
+# whichever code met them first: they get one sentence like every other config mistake
+CONFIG_ERRORS = (OmegaConfBaseException, HydraException)
 
 
 def user_error(exc: BaseException) -> LitlabError | None:
@@ -29,31 +38,61 @@ def user_error(exc: BaseException) -> LitlabError | None:
     return None
 
 
+def config_error(exc: BaseException) -> ConfigError | None:
+    """A config error (OmegaConf, Hydra) that no litlab code explained, in one sentence."""
+    if not isinstance(exc, CONFIG_ERRORS):
+        return None
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return ConfigError(f"the config does not work: {first.rstrip('.')}.")
+
+
+def interrupted(exc: SIGTERMException) -> tuple[str, int]:
+    """Why the run stopped on a signal, and the exit code a shell gives that signal."""
+    signum = getattr(exc, "signal", signal.SIGTERM)
+    name = signal.Signals(signum).name
+    checkpoint = getattr(exc, "checkpoint", None)
+    where = f"; resume with ckpt_path={checkpoint}" if checkpoint else ""
+    return f"stopped by {name}{where}", 128 + int(signum)
+
+
+def record(cfg: DictConfig) -> dict[str, Any]:
+    try:
+        return run_record(cfg)
+    except Exception as exc:  # the record must never hide the outcome it accompanies
+        log.warning("Could not record the run's config and versions: %s", exc)
+        return {}
+
+
 def run_task(cfg: DictConfig, task: Callable[[DictConfig], dict[str, Any]]) -> dict[str, Any]:
     """Call `task(cfg)`, which returns summary fields, and write `summary.json` either way.
 
-    A LitlabError ends the process with its one-sentence message and exit code 1; any other
-    error is recorded as failed and re-raised with its traceback (it is a bug).
+    A LitlabError (or a config error) ends the process with its one-sentence message and exit
+    code 1; SIGTERM/SIGUSR1 end it as `interrupted` with the signal's exit code (128 + its
+    number); any other error is recorded as failed and re-raised with its traceback (a bug).
     """
     start = time.time()
     folder = cfg.paths.output_dir
     try:
         result = task(cfg)
     except BaseException as exc:
-        problem = user_error(exc)
+        problem = user_error(exc) or config_error(exc)
+        status, code = "failed", 1
         reason = str(problem) if problem else f"{type(exc).__name__}: {exc}"
         if isinstance(exc, KeyboardInterrupt):
             reason = "interrupted by the user"
+        if isinstance(exc, SIGTERMException):
+            status, (reason, code) = "interrupted", interrupted(exc)
         if rank_zero_only.rank == 0:
-            write_summary(folder, "failed", seconds=time.time() - start, error=reason)
+            elapsed = time.time() - start
+            write_summary(folder, status, seconds=elapsed, error=reason, **record(cfg))
         finish_wandb()
-        if problem is None:
+        if problem is None and status != "interrupted":
             raise
         log.error(reason)
         print(f"error: {reason}", file=sys.stderr)
-        sys.exit(1)
+        sys.exit(code)
     finish_wandb()
     if rank_zero_only.rank == 0:
-        path = write_summary(folder, seconds=time.time() - start, **result)
+        path = write_summary(folder, seconds=time.time() - start, **result, **record(cfg))
         log.info("Summary: %s", path)
     return result

@@ -38,10 +38,15 @@ def stage_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
 
 
 def train(cfg: DictConfig) -> dict[str, Any]:
-    """Build everything from `cfg`, fit, test; return the fields of `summary.json`."""
+    """Build everything from `cfg`, fit, test; return the fields of `summary.json`.
+
+    With `ckpt_path`, fitting resumes from that checkpoint (the command line has already been
+    given its run's config and folder, see `litlab.resume`); with `train=false` as well, the
+    checkpoint's weights are what gets tested.
+    """
     if cfg.get("seed") is not None:
         pl.seed_everything(cfg.seed, workers=True)
-    resume = existing_checkpoint(cfg.get("ckpt_path"))
+    checkpoint_path = existing_checkpoint(cfg.get("ckpt_path"))
     datamodule = build_datamodule(cfg)
     model = build_model(cfg, datamodule.spec)
     loggers = build_loggers(cfg)
@@ -49,11 +54,11 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     for logger in loggers:
         logger.log_hyperparams(model.litlab_config)
 
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = {"resumed_from": checkpoint_path if cfg.train else None}
     if cfg.lr_finder.enabled:
         extra["lr_suggestion"] = find_lr(cfg, trainer, model, datamodule)
     if cfg.train:
-        trainer.fit(model, datamodule=datamodule, ckpt_path=resume, weights_only=True)
+        trainer.fit(model, datamodule=datamodule, ckpt_path=checkpoint_path, weights_only=True)
         if trainer.interrupted:
             raise KeyboardInterrupt
     metrics = dict(trainer.callback_metrics)
@@ -62,9 +67,11 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         (c for c in trainer.callbacks if isinstance(c, ModelCheckpoint) and c.monitor), None
     )
     best = checkpoint.best_model_path if checkpoint and checkpoint.best_model_path else None
+    if not cfg.train:
+        best = checkpoint_path  # nothing was trained: test the checkpoint that was given
     if cfg.test:
-        if best is None and cfg.train:
-            log.warning("No best checkpoint was saved; testing the weights as they are now.")
+        if best is None:
+            log.warning("No checkpoint to test; testing the weights as they are now.")
         trainer.test(model, datamodule=datamodule, ckpt_path=best, weights_only=True)
         metrics.update(trainer.callback_metrics)
         if cfg.get("baselines", True):

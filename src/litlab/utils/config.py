@@ -12,3 +12,8 @@ def plain(value: Any) -> Any:
     if isinstance(value, DictConfig | ListConfig):
         return OmegaConf.to_container(value, resolve=True)
     return value
+
+
+def resolved_config(cfg: DictConfig) -> dict[str, Any]:
+    """The run's config as plain values, without Hydra's own settings."""
+    return {str(k): plain(v) for k, v in cfg.items() if k != "hydra"}
