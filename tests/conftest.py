@@ -51,17 +51,20 @@ def offline_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mo
 
 @pytest.fixture
 def mnist_dir() -> Path:
-    """The real MNIST-format set beside the repo (8,000 train / 2,000 test digits).
+    """The real MNIST-format set beside the repo (8,000 train / 2,000 test digits)."""
+    return shared_mnist(SHARED_DATA)
 
-    Without it a newcomer's run skips the test and says why; CI (the `CI` variable set, as
-    `.ci/run` does) fails instead, so a missing set can never pass as green.
-    """
-    if not (SHARED_DATA / "MNIST" / "raw" / "train-images-idx3-ubyte").is_file():
-        reason = f"the shared MNIST set is not at {SHARED_DATA}/MNIST/raw"
+
+def shared_mnist(root: Path) -> Path:
+    """`root` when it holds MNIST. Without it a newcomer's run skips the test and says why;
+    CI (the `CI` variable set, as `.ci/run` does) fails instead, so a missing set can never
+    pass as green."""
+    if not (root / "MNIST" / "raw" / "train-images-idx3-ubyte").is_file():
+        reason = f"the shared MNIST set is not at {root}/MNIST/raw"
         if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
             pytest.fail(f"{reason}; CI needs it (a checkout of ../shared beside the repo)")
         pytest.skip(f"{reason}; set it up beside the repo to run the real-data tests")
-    return SHARED_DATA
+    return root
 
 
 def compose_cfg(overrides: list[str], out_dir: Path, config_name: str = "train") -> DictConfig:
