@@ -52,8 +52,19 @@ def test_every_net_on_every_image_dataset(tmp_path, fake_data, data, net):
     assert_ok(tmp_path, "test/acc", "test/loss")
 
 
-@pytest.mark.parametrize("optimizer", ["sgd", "adam", "adamw", "rmsprop", "adagrad"])
-def test_optimizers(tmp_path, optimizer):
+@pytest.mark.parametrize(
+    ("optimizer", "cls"),
+    [
+        ("sgd", torch.optim.SGD),
+        ("adam", torch.optim.Adam),
+        ("adamw", torch.optim.AdamW),
+        ("rmsprop", torch.optim.RMSprop),
+        ("adagrad", torch.optim.Adagrad),
+    ],
+)
+def test_optimizers(tmp_path, optimizer, cls):
+    _, model = built([f"model/optimizer={optimizer}"], tmp_path / "built")
+    assert type(model.make_optimizer(model.hparams.optimizer, model.parameters())) is cls
     run_train([*FAST, f"model/optimizer={optimizer}"], tmp_path)
     assert_ok(tmp_path, "test/acc")
 
@@ -135,9 +146,22 @@ def test_onecycle_runs_its_whole_schedule(tmp_path):
     assert sched["last_epoch"] == 10
 
 
-@pytest.mark.parametrize("activation", ["relu", "prelu", "leaky_relu", "elu", "tanh"])
-def test_activations(tmp_path, activation):
-    run_train([*FAST, f"model.net.image.activation={activation}"], tmp_path)
+@pytest.mark.parametrize(
+    ("activation", "cls"),
+    [
+        ("relu", torch.nn.ReLU),
+        ("prelu", torch.nn.PReLU),
+        ("leaky_relu", torch.nn.LeakyReLU),
+        ("elu", torch.nn.ELU),
+        ("tanh", torch.nn.Tanh),
+    ],
+)
+def test_activations(tmp_path, activation, cls):
+    option = f"model.net.image.activation={activation}"
+    _, model = built([option], tmp_path / "built")
+    kinds = {type(m) for m in model.net.modules() if type(m).__module__.endswith("activation")}
+    assert kinds == {cls}, kinds
+    run_train([*FAST, option], tmp_path)
     assert_ok(tmp_path, "test/acc")
 
 
