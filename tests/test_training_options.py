@@ -1,4 +1,5 @@
-"""Every data / net / optimizer / scheduler / trainer option runs end to end (fast_dev_run)."""
+"""Every data / net / optimizer / scheduler / trainer option runs, and shows its effect: the
+rate each schedule gives, the loss each loss option gives, the gradient clipping leaves, ..."""
 
 from __future__ import annotations
 
