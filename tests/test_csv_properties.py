@@ -98,7 +98,7 @@ CORRUPTIONS = [
 ]
 
 
-def write(tmp_path, table: Table, corruption: str) -> list[str]:
+def write(tmp_path, table: Table, corruption: str, line: int = 1) -> list[str]:
     """Writes t.csv; returns the column names pandas gives it (an empty name: 'Unnamed: i')."""
     header, rows = list(table.header), [list(r) for r in table.rows]
     if corruption == "duplicate header" and len(header) > 1:
@@ -108,7 +108,7 @@ def write(tmp_path, table: Table, corruption: str) -> list[str]:
     text = csv_text(header, rows)
     if corruption == "ragged row" and rows:
         lines = text.splitlines()
-        lines[len(lines) // 2 + 1 if len(lines) > 2 else 1] += ",extra"
+        lines[min(line, len(lines) - 1)] += ",extra"  # line 1: the first data row
         text = "\n".join(lines) + "\n"
     data = text.encode()
     if corruption == "not utf-8":
@@ -167,10 +167,17 @@ def number(text: str) -> float:
 
 
 @SETTINGS
-@given(table=tables(), corruption=st.sampled_from(CORRUPTIONS), pick=st.integers(0, 3))
-def test_any_table_loads_correctly_or_gets_one_sentence(tmp_path_factory, table, corruption, pick):
+@given(
+    table=tables(),
+    corruption=st.sampled_from(CORRUPTIONS),
+    pick=st.integers(0, 3),
+    line=st.integers(1, 3),
+)
+def test_any_table_loads_correctly_or_gets_one_sentence(
+    tmp_path_factory, table, corruption, pick, line
+):
     tmp_path = tmp_path_factory.mktemp("table")
-    header = write(tmp_path, table, corruption)
+    header = write(tmp_path, table, corruption, line)
     target = "nope" if corruption == "missing target" else table.header[pick % len(table.header)]
     options = {}
     if corruption == "text forced numeric":

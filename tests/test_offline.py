@@ -52,4 +52,3 @@ def test_loopback_stays_open():
         with socket.create_connection(server.getsockname(), timeout=5):
             pass
     assert socket.getaddrinfo("localhost", 80)
-
