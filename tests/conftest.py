@@ -13,9 +13,12 @@ from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, open_dict
 
 from litlab.conf_dir import conf_dir
+from tests.offline import no_network
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
+# its sitecustomize.py blocks the network in every Python subprocess a test starts
+OFFLINE_SITE = Path(__file__).resolve().parent / "offline"
 # quiet, CPU-only defaults for every test run; a test's own overrides come after and win
 QUIET = [
     "print_config=false",
@@ -40,14 +43,28 @@ def offline_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mo
     monkeypatch.delenv("WANDB_API_KEY", raising=False)
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.setenv("DATA_DIR", str(tmp_path_factory.getbasetemp() / "no-data-here"))
+    for owner, name, guarded in no_network.replacements():
+        monkeypatch.setattr(owner, name, guarded)
+    path = [str(OFFLINE_SITE), *filter(None, [os.environ.get("PYTHONPATH")])]
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(path))
 
 
 @pytest.fixture
 def mnist_dir() -> Path:
     """The real MNIST-format set beside the repo (8,000 train / 2,000 test digits)."""
-    if not (SHARED_DATA / "MNIST" / "raw" / "train-images-idx3-ubyte").is_file():
-        pytest.skip(f"the shared MNIST set is not at {SHARED_DATA}")
-    return SHARED_DATA
+    return shared_mnist(SHARED_DATA)
+
+
+def shared_mnist(root: Path) -> Path:
+    """`root` when it holds MNIST. Without it a newcomer's run skips the test and says why;
+    CI (the `CI` variable set, as `.ci/run` does) fails instead, so a missing set can never
+    pass as green."""
+    if not (root / "MNIST" / "raw" / "train-images-idx3-ubyte").is_file():
+        reason = f"the shared MNIST set is not at {root}/MNIST/raw"
+        if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
+            pytest.fail(f"{reason}; CI needs it (a checkout of ../shared beside the repo)")
+        pytest.skip(f"{reason}; set it up beside the repo to run the real-data tests")
+    return root
 
 
 def compose_cfg(overrides: list[str], out_dir: Path, config_name: str = "train") -> DictConfig:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -23,10 +25,38 @@ def resolve_csv(path: str | None, data_dir: str, option: str = "data.path") -> P
 
 
 def read_csv(path: Path) -> pd.DataFrame:
+    """The table in `path`, one column per header name; malformed files are a `DataError`."""
     try:
         frame = pd.read_csv(path)
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8.") from None
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{path} is empty; it needs a header row and data rows.") from None
+    except pd.errors.ParserError as exc:
+        # pandas: "Error tokenizing data. C error: Expected 2 fields in line 3, saw 3\n"
+        found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(exc))
+        detail = (
+            f"line {found[2]} has {found[3]} fields where the header has {found[1]}"
+            if found
+            else str(exc).strip().splitlines()[-1].rstrip(".")
+        )
+        raise DataError(f"{path} is not a well-formed CSV table ({detail}).") from None
     except Exception as exc:
-        raise DataError(f"{path} could not be read as CSV ({exc}).") from None
+        first_line = str(exc).strip().splitlines()[0].rstrip(".") if str(exc).strip() else ""
+        raise DataError(
+            f"{path} could not be read as CSV ({type(exc).__name__}: {first_line})."
+        ) from None
+    if not isinstance(frame.index, pd.RangeIndex):
+        # pandas turns the first column into the index when the first data row is one field
+        # longer than the header, shifting every value one column to the left
+        raise DataError(
+            f"{path} is not a well-formed CSV table (line 2 has more fields than the header)."
+        )
+    with path.open(encoding="utf-8", newline="") as file:
+        header = next(csv.reader(file), [])  # pandas renames a repeated name "a" to "a.1"
+    repeated = sorted({name for name in header if name and header.count(name) > 1})
+    if repeated:
+        raise DataError(f"{path} names more than one column {repeated[0]!r}; rename them apart.")
     if frame.empty:
         raise DataError(f"{path} holds no data rows.")
     return frame

@@ -83,7 +83,7 @@ class TableEncoder:
             self.medians[column] = float(values.median())
             if values.isna().any():
                 self.indicators.append(column)
-        filled = self.numeric_matrix(frame)
+        filled = self.check_finite(self.numeric_matrix(frame))  # before inf - inf makes NaN
         self.mean = filled.mean(axis=0)
         std = filled.std(axis=0)
         self.std = np.where(std > 1e-12, std, 1.0)
@@ -107,20 +107,23 @@ class TableEncoder:
         return np.stack(columns, axis=1) if columns else np.zeros((len(frame), 0))
 
     def transform(self, frame: pd.DataFrame) -> tuple[torch.Tensor, torch.Tensor]:
-        x_num = (self.numeric_matrix(frame) - self.mean) / self.std
-        bad = ~np.isfinite(x_num).all(axis=0)
-        if bad.any():
-            column = self.numeric_names[int(np.argmax(bad))]
-            raise DataError(
-                f"column {column!r} of {self.source} still holds NaN or infinite values after "
-                "the missing-value rule; clean or drop it."
-            )
+        x_num = (self.check_finite(self.numeric_matrix(frame)) - self.mean) / self.std
         codes = [
             self.category_strings(frame[c]).map(self.vocab[c]).fillna(0).to_numpy(dtype=np.int64)
             for c in self.types.categorical
         ]
         x_cat = np.stack(codes, axis=1) if codes else np.zeros((len(frame), 0), dtype=np.int64)
         return torch.tensor(x_num, dtype=torch.float32), torch.tensor(x_cat)
+
+    def check_finite(self, matrix: np.ndarray) -> np.ndarray:
+        bad = ~np.isfinite(matrix).all(axis=0)
+        if bad.any():
+            column = self.numeric_names[int(np.argmax(bad))]
+            raise DataError(
+                f"column {column!r} of {self.source} still holds NaN or infinite values after "
+                "the missing-value rule; clean or drop it."
+            )
+        return matrix
 
     @property
     def numeric_names(self) -> list[str]:

@@ -137,8 +137,12 @@ class TabularDataModule(LitDataModule):
                 stratify=None if labels is None else labels[rest],
             )
         except ValueError as exc:
-            if labels is None:
-                raise DataError(f"{self.source} has too few rows to split ({exc}).") from None
+            if labels is None:  # sklearn's reason is several sentences; the count says it
+                raise DataError(
+                    f"{self.source} has {n} rows with a target, too few to split into train, "
+                    f"val and test (data.test_size={self.test_size}, "
+                    f"data.val_size={self.val_size})."
+                ) from None
             log.warning("Stratified split impossible (%s); splitting at random.", exc)
             return self.split(n, None)
         return np.sort(train), np.sort(val), np.sort(test)

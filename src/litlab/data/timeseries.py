@@ -10,6 +10,7 @@ with a gap; `none` leaves them, and any gap left stops the run.
 from __future__ import annotations
 
 import logging
+import warnings
 from typing import Any
 
 import numpy as np
@@ -26,6 +27,14 @@ from litlab.errors import ConfigError, DataError
 log = logging.getLogger(__name__)
 FILLS = ("interpolate", "drop", "none")
 STAGES = ("train", "val", "test")
+
+
+def to_time(value: Any) -> pd.Timestamp:
+    """One value as a time stamp, NaT when it is none."""
+    try:
+        return pd.to_datetime(value)
+    except (ValueError, TypeError):
+        return pd.NaT
 
 
 class TimeSeriesDataModule(LitDataModule):
@@ -124,10 +133,17 @@ class TimeSeriesDataModule(LitDataModule):
         stamps = frame[self.time]
         if not pd.api.types.is_numeric_dtype(stamps):
             try:
-                stamps = pd.to_datetime(stamps)
-            except (ValueError, TypeError) as exc:
+                with warnings.catch_warnings():
+                    # dates in no single format are parsed one by one (or rejected below);
+                    # pandas' advice to pass a format is for programmers, not for a config
+                    warnings.filterwarnings("ignore", "Could not infer format", UserWarning)
+                    stamps = pd.to_datetime(stamps)
+            except (ValueError, TypeError):
+                # pandas' reason runs to several sentences; the first bad value says it all
+                bad = next((v for v in stamps if pd.isna(to_time(v)) and not pd.isna(v)), None)
+                why = "its values mix time zones or formats" if bad is None else f"{bad!r}"
                 raise DataError(
-                    f"column {self.time!r} of {self.source} is not a time or number ({exc})."
+                    f"column {self.time!r} of {self.source} is not a time or number ({why})."
                 ) from None
         return frame.set_index(stamps).sort_index()
 

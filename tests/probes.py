@@ -1,0 +1,60 @@
+"""A callback that records what the trainer really did, for tests to check an option's effect.
+
+Add it to a run with `+callbacks.probe._target_=tests.probes.Probe`; the last one built is
+`Probe.last`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytorch_lightning as pl
+import torch
+
+
+def grad_norm(module: torch.nn.Module, norm_type: float = 2.0) -> float:
+    grads = [p.grad for p in module.parameters() if p.grad is not None]
+    return float(torch.nn.utils.get_total_norm(grads, norm_type=norm_type))
+
+
+class Probe(pl.Callback):
+    """Per optimizer step: the gradient norm before clipping (Lightning clips right after
+    `on_before_optimizer_step`), and the gradient the step used (still in `.grad` when the
+    batch ends); per batch: the global step; once: determinism, and each layer's output dtype."""
+
+    last: Probe | None = None
+
+    def __init__(self) -> None:
+        self.before_clip: list[float] = []
+        self.max_before_clip: list[float] = []
+        self.stepped: list[float] = []
+        self.max_stepped: list[float] = []
+        self.global_steps: list[int] = []
+        self.deterministic: bool | None = None
+        self.output_dtypes: set[torch.dtype] = set()
+        self._hooks: list[Any] = []
+        Probe.last = self
+
+    def on_train_start(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+        self.deterministic = torch.are_deterministic_algorithms_enabled()
+        for layer in pl_module.modules():
+            if isinstance(layer, torch.nn.Linear | torch.nn.Conv2d):
+                self._hooks.append(layer.register_forward_hook(self._record_dtype))
+
+    def _record_dtype(self, module: Any, inputs: Any, output: torch.Tensor) -> None:
+        if module.training:
+            self.output_dtypes.add(output.dtype)
+
+    def on_before_optimizer_step(self, trainer, pl_module, optimizer) -> None:
+        self.before_clip.append(grad_norm(pl_module))
+        self.max_before_clip.append(grad_norm(pl_module, float("inf")))
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        if trainer.global_step > (self.global_steps or [0])[-1]:  # this batch ended a step
+            self.stepped.append(grad_norm(pl_module))
+            self.max_stepped.append(grad_norm(pl_module, float("inf")))
+        self.global_steps.append(trainer.global_step)
+
+    def on_train_end(self, trainer, pl_module) -> None:
+        for hook in self._hooks:
+            hook.remove()
