@@ -90,9 +90,7 @@ class ImageDataModule(LitDataModule):
     def predict_dataloader(self):
         return self.test_dataloader()
 
-    def prepare_batch(
-        self, batch: Any, augment: bool = False
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+    def prepare_batch(self, batch: Any, augment: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
         """A loader's uint8 batch as model inputs: scaled to [0, 1], augmented when `augment`
         (and augmentation is configured), normalised; labels as int64.
 

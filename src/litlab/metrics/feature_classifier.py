@@ -8,8 +8,8 @@ class-conditional samples).
 - else trained now on the datamodule's training split for `steps` Adam steps (about 20 s on
   2 CPU cores for MNIST), on un-augmented images whatever `data.augment` says (its features
   describe the images the GAN learns to imitate, and un-augmented training keeps the cached
-  file independent of augmentation settings), and saved to `cache`, in Lightning's checkpoint layout so
-  `Classifier.load_from_checkpoint(cache, weights_only=True)` reads it back.
+  file independent of augmentation settings), and saved to `cache`, in Lightning's checkpoint
+  layout so `Classifier.load_from_checkpoint(cache, weights_only=True)` reads it back.
 Under DDP only rank zero trains; the other ranks wait and read the cached file.
 """
 
