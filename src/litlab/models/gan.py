@@ -42,7 +42,7 @@ class GAN(LitModule):
     Logs `train/loss_g`, `train/loss_d`, `train/d_real` and `train/d_fake` (mean D(x) and
     D(G(z)) as probabilities), `{val,test}/fid` (offline FID, see `litlab.metrics.frechet`) and,
     when conditional, `{val,test}/gen_acc` (the feature classifier's accuracy on samples of
-    a given label). `sample(n, labels)` returns images in [0, 1].
+    a given label). `sample(n, labels, generator)` returns images in [0, 1].
     """
 
     inputs = ("image",)
@@ -148,15 +148,19 @@ class GAN(LitModule):
         return torch.arange(n, device=self.device) % self.spec.num_classes
 
     @torch.no_grad()
-    def sample(self, n: int, labels: Tensor | None = None) -> Tensor:
-        """`n` images (n, C, H, W) in [0, 1]; conditional models default to labels 0, 1, 2..."""
+    def sample(
+        self, n: int, labels: Tensor | None = None, generator: torch.Generator | None = None
+    ) -> Tensor:
+        """`n` images (n, C, H, W) in [0, 1]; conditional models default to labels 0, 1, 2...
+        The noise comes from `generator` (on this model's device) when given, else from the
+        global random state."""
         if labels is not None and not self.conditional:
             raise ValueError("this GAN is not conditional; call sample(n) without labels")
         if self.conditional:
             labels = self.default_labels(n) if labels is None else labels.to(self.device)
         was_training = self.generator.training
         self.generator.eval()
-        images = (self(self.noise(n), labels) + 1) / 2
+        images = (self(self.noise(n, generator), labels) + 1) / 2
         self.generator.train(was_training)
         return images.clamp(0, 1)
 
