@@ -7,7 +7,10 @@ Notes that matter (see docs/gan.md):
   `trainer.max_steps` count generator steps.
 - Gradient clipping: Lightning refuses `trainer.gradient_clip_val` with manual optimization.
   The model's own `gradient_clip_val` is used for both nets; `adapt_config` moves a
-  `trainer.gradient_clip_val=...` given by the user there, with a log line.
+  `trainer.gradient_clip_val=...` given by the user there, with a log line. Clipping happens
+  in `on_before_optimizer_step`, which both steps reach through the precision plugin after it
+  has unscaled the gradients under `16-mixed` (clipping in `training_step` would clip the
+  loss-scaled gradients, i.e. to `clip / scale` in true units).
 - DDP: each backward touches one of the two nets, so plain `ddp` becomes
   `ddp_find_unused_parameters_true` (`adapt_config`, with a log line).
 """
@@ -196,7 +199,6 @@ class GAN(LitModule):
         self.toggle_optimizer(opt_d)
         d = self.discriminator_loss(real, fake.detach(), y)
         self.manual_backward(d["loss"])
-        self.clip(opt_d)
         # not counted as a trainer step: trainer.global_step / max_steps count generator steps
         self.trainer.strategy.optimizer_step(opt_d.optimizer, closure=lambda: None)
         opt_d.zero_grad()
@@ -205,7 +207,6 @@ class GAN(LitModule):
         self.toggle_optimizer(opt_g)
         loss_g = self.generator_loss(real, fake, y)
         self.manual_backward(loss_g)
-        self.clip(opt_g)
         opt_g.step()
         opt_g.zero_grad()
         self.untoggle_optimizer(opt_g)
@@ -219,6 +220,10 @@ class GAN(LitModule):
         self.log_dict({f"train/{k}": v for k, v in stats.items()}, on_epoch=True, sync_dist=True)
         # returned so callbacks (FiniteLoss) can check every loss
         return {"loss_g": loss_g.detach(), "loss_d": d["loss"].detach()}
+
+    def on_before_optimizer_step(self, optimizer: Any) -> None:
+        # both optimizer steps pass here, after AMP's GradScaler has unscaled the gradients
+        self.clip(optimizer)
 
     def clip(self, optimizer: Any) -> None:
         if self.hparams.gradient_clip_val:
