@@ -108,3 +108,17 @@ def test_a_resumed_fit_takes_the_skip_from_the_checkpoint(tmp_path):
     resumed = Forecaster(dm.spec.to_dict(), NET, OPTIMIZER)
     pl.Trainer(max_epochs=1, **options).fit(resumed, datamodule=dm, ckpt_path=ckpt)
     assert torch.equal(resumed.skip.weight, trained)  # not refitted to AR after the restore
+
+
+def test_train_skip_false_keeps_the_ar_map_while_the_net_learns(tmp_path):
+    path = series_csv(tmp_path / "s.csv")
+    dm = TimeSeriesDataModule(path=path, target="load", lookback=16, horizon=3)
+    dm.setup("fit")
+    options = {"logger": False, "enable_checkpointing": False, "enable_progress_bar": False}
+    at_start = Forecaster(dm.spec.to_dict(), NET, OPTIMIZER)
+    pl.Trainer(max_epochs=0, **options).fit(at_start, datamodule=dm)
+    fixed = Forecaster(dm.spec.to_dict(), NET, OPTIMIZER, train_skip=False)
+    pl.Trainer(max_epochs=2, **options).fit(fixed, datamodule=dm)
+    assert torch.equal(fixed.skip.weight, at_start.skip.weight)
+    assert torch.equal(fixed.skip.bias, at_start.skip.bias)
+    assert float(fixed.net_scale) != 0.0  # the net's share did move

@@ -23,7 +23,8 @@ class Forecaster(Regressor):
     window plus the net's output times a learned scale. When fitting starts, the linear map is
     set to the least-squares AR fit on the training windows (the `linear_ar` baseline's own
     fit) and the scale to zero, so training starts from the AR forecasts and the net only adds
-    what the linear model misses. A resumed fit takes both from the checkpoint.
+    what the linear model misses. `train_skip=false` keeps the linear map at that fit. A resumed
+    fit takes both from the checkpoint.
 
     Besides the regressor's metrics (original units, all steps pooled), testing logs
     `test/rmse_h1`, `test/mae_h1`, ... per horizon step and keeps the test forecasts
@@ -33,7 +34,12 @@ class Forecaster(Regressor):
     inputs = ("sequence",)
 
     def __init__(
-        self, *args: Any, residual: bool = False, linear_skip: bool = True, **kwargs: Any
+        self,
+        *args: Any,
+        residual: bool = False,
+        linear_skip: bool = True,
+        train_skip: bool = True,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.residual = residual
@@ -43,6 +49,7 @@ class Forecaster(Regressor):
             self.skip = nn.Linear(math.prod(self.spec.input_shape), math.prod(self.target_shape))
             nn.init.zeros_(self.skip.weight)
             nn.init.zeros_(self.skip.bias)
+            self.skip.requires_grad_(train_skip)
             self.net_scale = nn.Parameter(torch.zeros(()))
             self.register_buffer("skip_fitted", torch.tensor(False))
         self.test_rmse_steps = nn.ModuleList(MeanSquaredError(squared=False) for _ in range(steps))
