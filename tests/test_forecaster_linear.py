@@ -97,15 +97,15 @@ def test_a_resumed_fit_takes_the_skip_from_the_checkpoint(tmp_path):
     dm = TimeSeriesDataModule(path=path, target="load", lookback=16, horizon=3)
     dm.setup("fit")
     options = {"logger": False, "enable_progress_bar": False, "default_root_dir": str(tmp_path)}
-    model = Forecaster(dm.spec.to_dict(), NET, OPTIMIZER)
+    model = Forecaster(dm.spec.to_dict(), NET, OPTIMIZER, train_skip=True)
     trainer = pl.Trainer(max_epochs=1, **options)
     trainer.fit(model, datamodule=dm)
     ckpt = trainer.checkpoint_callback.best_model_path
     trained = torch.load(ckpt, weights_only=True)["state_dict"]["skip.weight"]
-    at_start = Forecaster(dm.spec.to_dict(), NET, OPTIMIZER)
+    at_start = Forecaster(dm.spec.to_dict(), NET, OPTIMIZER, train_skip=True)
     pl.Trainer(max_epochs=0, **options).fit(at_start, datamodule=dm)
     assert not torch.equal(at_start.skip.weight, trained)  # training moved it off the AR fit
-    resumed = Forecaster(dm.spec.to_dict(), NET, OPTIMIZER)
+    resumed = Forecaster(dm.spec.to_dict(), NET, OPTIMIZER, train_skip=True)
     pl.Trainer(max_epochs=1, **options).fit(resumed, datamodule=dm, ckpt_path=ckpt)
     assert torch.equal(resumed.skip.weight, trained)  # not refitted to AR after the restore
 
