@@ -1,19 +1,39 @@
-"""Offline FID: the Fréchet distance formula and its streaming metric."""
+"""Offline FID: torchmetrics' FrechetInceptionDistance on litlab's feature net agrees with an
+independent Fréchet distance (numpy + scipy.linalg.sqrtm) on the same features."""
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
+import scipy.linalg
 import torch
+from torch import nn
 
-from litlab.metrics.frechet import FrechetDistance, frechet_distance
+from litlab.metrics.fid import offline_fid
+
+DIM = 6
 
 
-def gaussian(n: int, dim: int, shift: float = 0.0, scale: float = 1.0, seed: int = 0):
+def feature_net() -> nn.Module:
+    """A fixed random map from 1x4x4 images to DIM features (a stand-in for the classifier)."""
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Flatten(), nn.Linear(16, 12), nn.Tanh(), nn.Linear(12, DIM)).eval()
+
+
+def images(n: int, shift: float = 0.0, scale: float = 1.0, seed: int = 0) -> torch.Tensor:
     generator = torch.Generator().manual_seed(seed)
-    return torch.randn(n, dim, generator=generator) * scale + shift
+    return torch.randn(n, 1, 4, 4, generator=generator) * scale + shift
 
 
-def streamed(real: torch.Tensor, fake: torch.Tensor, batch: int = 100) -> float:
-    metric = FrechetDistance(real.shape[1])
+def reference_fid(real: np.ndarray, fake: np.ndarray) -> float:
+    mu1, mu2 = real.mean(0), fake.mean(0)
+    s1, s2 = np.cov(real, rowvar=False), np.cov(fake, rowvar=False)
+    covmean = scipy.linalg.sqrtm(s1 @ s2).real
+    return float(((mu1 - mu2) ** 2).sum() + np.trace(s1 + s2 - 2 * covmean))
+
+
+def streamed_fid(net: nn.Module, real: torch.Tensor, fake: torch.Tensor, batch: int = 64) -> float:
+    metric = offline_fid(net, DIM, keep_real=False)
     for chunk in real.split(batch):
         metric.update(chunk, real=True)
     for chunk in fake.split(batch):
@@ -21,30 +41,33 @@ def streamed(real: torch.Tensor, fake: torch.Tensor, batch: int = 100) -> float:
     return float(metric.compute())
 
 
-def test_closed_form_for_gaussians():
-    eye = torch.eye(3)
-    mu = torch.tensor([1.0, 2.0, 2.0])
-    # same covariance: only the squared distance of the means remains
-    assert torch.isclose(frechet_distance(torch.zeros(3), eye, mu, eye), torch.tensor(9.0).double())
-    # 1-d: (mu1 - mu2)^2 + (s1 - s2)^2
-    one, four = torch.ones(1, 1), torch.full((1, 1), 4.0)
-    assert torch.isclose(
-        frechet_distance(torch.zeros(1), one, torch.zeros(1), four), torch.tensor(1.0).double()
-    )
+def test_fid_equals_a_scipy_frechet_distance_on_the_same_features():
+    net = feature_net()
+    real, fake = images(600, seed=1), images(500, shift=0.3, scale=1.4, seed=2)
+    with torch.no_grad():
+        reference = reference_fid(net(real).double().numpy(), net(fake).double().numpy())
+    assert streamed_fid(net, real, fake) == pytest.approx(reference, rel=1e-3)
 
 
-def test_a_distribution_against_itself_is_zero_and_shifted_data_is_not():
-    real = gaussian(2000, 8, seed=0)
-    assert abs(streamed(real, real)) < 1e-6
-    same_distribution = streamed(real, gaussian(2000, 8, seed=1))
-    shifted = streamed(real, gaussian(2000, 8, shift=1.0, seed=1))
-    wider = streamed(real, gaussian(2000, 8, scale=2.0, seed=1))
-    assert same_distribution < 0.1
-    assert abs(shifted - 8.0) < 0.5  # ||shift||^2 = 8 * 1^2
-    assert abs(wider - 8.0) < 0.7  # 8 * (2 - 1)^2
+def test_a_set_against_itself_is_zero_and_fid_grows_with_a_shift():
+    net = feature_net()
+    real = images(800, seed=3)
+    assert abs(streamed_fid(net, real, real)) < 1e-3
+    shifts = [streamed_fid(net, real, images(800, shift=s, seed=4)) for s in (0.0, 0.5, 1.0)]
+    assert shifts[0] < 0.1 < shifts[1] < shifts[2], shifts
 
 
-def test_streaming_matches_the_moments_of_all_features_at_once():
-    real, fake = gaussian(500, 4, seed=2), gaussian(300, 4, shift=0.3, scale=1.5, seed=3)
-    direct = frechet_distance(real.mean(0), real.T.cov(), fake.mean(0), fake.T.cov())
-    assert abs(streamed(real, fake, batch=64) - float(direct)) < 1e-4
+def test_kept_real_statistics_survive_reset_and_the_feature_net_is_never_saved():
+    net = feature_net()
+    real, fake = images(300, seed=5), images(300, shift=0.5, seed=6)
+    metric = offline_fid(net, DIM, keep_real=True)
+    metric.update(real, real=True)
+    metric.update(fake, real=False)
+    first = float(metric.compute())
+    metric.reset()
+    metric.update(fake, real=False)  # real images not fed again
+    assert float(metric.compute()) == pytest.approx(first, rel=1e-6)
+    holder = nn.Module()
+    holder.fid = metric
+    assert holder.state_dict() == {}  # no feature-net weights, no metric states
+    assert not list(holder.parameters())

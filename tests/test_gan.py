@@ -184,3 +184,45 @@ def test_conditional_and_semi_supervised_need_class_labels(tmp_path):
     opt = model_cfg["optimizer_g"]
     with pytest.raises(IncompatibleError, match="conditional=true needs class labels"):
         GAN(unlabelled.to_dict(), **net_cfgs, optimizer_g=opt, optimizer_d=opt, conditional=True)
+
+
+def test_fid_keeps_the_real_statistics_and_checkpoints_hold_no_feature_net(tmp_path, monkeypatch):
+    """Two validation epochs of 2 batches after a 2-batch sanity check: the real validation
+    images go through the feature net once (epoch 0), the sanity check's are discarded, every
+    epoch adds its samples; the checkpoint holds the two nets only and loads weights-only."""
+    from torchmetrics.image.fid import FrechetInceptionDistance
+
+    updates: list[tuple[FrechetInceptionDistance, bool, int]] = []
+    update = FrechetInceptionDistance.update
+
+    def spy(self, imgs, real):
+        updates.append((self, real, len(imgs)))
+        return update(self, imgs, real)
+
+    monkeypatch.setattr(FrechetInceptionDistance, "update", spy)
+    overrides = [
+        "model=gan",
+        "trainer.max_epochs=2",
+        "trainer.limit_train_batches=2",
+        "trainer.limit_val_batches=2",
+        "trainer.num_sanity_val_steps=2",
+        "data.batch_size=32",
+        "test=false",
+        *FAST,
+    ]
+    assert run_train(overrides, tmp_path)["status"] == "ok"
+    val_fid = updates[0][0]
+    assert not val_fid.reset_real_features
+    real = [n for metric, is_real, n in updates if metric is val_fid and is_real]
+    fake = [n for metric, is_real, n in updates if metric is val_fid and not is_real]
+    assert real == [32, 32, 32, 32]  # sanity check (discarded), then epoch 0 only
+    assert fake == [32] * 6  # sanity check, epoch 0, epoch 1
+    assert int(val_fid.real_features_num_samples) == 64  # epoch 0's, nothing from the sanity
+    val_fids = pd.read_csv(tmp_path / "csv" / "metrics.csv")["val/fid"].dropna()
+    assert len(val_fids) == 2 and (val_fids > 0).all()
+
+    checkpoint = torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)
+    keys = checkpoint["state_dict"].keys()
+    assert keys and all(k.startswith(("generator.", "discriminator.")) for k in keys), keys
+    model = GAN.load_from_checkpoint(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)
+    assert model.sample(4).shape == (4, 1, 8, 8)

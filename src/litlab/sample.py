@@ -1,7 +1,7 @@
 """`python sample.py ckpt_path=... n=64` / `litlab-sample`: a PNG grid of generated images.
 
-Works for every generative model: each implements `sample(n, labels=None)` returning (n, C, H, W)
-images in [0, 1].
+Works for every generative model: each implements `sample(n, labels=None, generator=None)`
+returning (n, C, H, W) images in [0, 1]; the noise comes from a generator seeded with `seed`.
 """
 
 from __future__ import annotations
@@ -57,8 +57,9 @@ def sample(cfg: DictConfig) -> Path:
     if labels is not None:
         labels = torch.as_tensor(labels if isinstance(labels, list) else [labels] * cfg.n)
         labels = labels.to(device).long()
+    generator = torch.Generator(device).manual_seed(int(cfg.seed))
     with torch.no_grad():
-        images = model.sample(cfg.n, labels=labels)
+        images = model.sample(cfg.n, labels=labels, generator=generator)
     out = Path(cfg.out) if cfg.out else default_output(Path(path), cfg.n)
     out.parent.mkdir(parents=True, exist_ok=True)
     nrow = cfg.nrow or max(1, round(cfg.n**0.5))

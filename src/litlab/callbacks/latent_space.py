@@ -23,10 +23,7 @@ class LatentSpaceFigures(FigureCallback):
     def on_test_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if not all(hasattr(pl_module, a) for a in ("sample", "interpolate", "decode")):
             return
-        torch_state = torch.random.get_rng_state()
-        torch.manual_seed(0)  # the same prior draws for every checkpoint
         self.draw_samples(trainer, pl_module)
-        torch.random.set_rng_state(torch_state)
         examples = getattr(pl_module, "examples", {}).get("input")
         if examples is not None and len(examples) >= 2:
             self.draw_interpolations(trainer, pl_module, examples.to(pl_module.device))
@@ -35,7 +32,9 @@ class LatentSpaceFigures(FigureCallback):
             self.draw_latent_plane(trainer, pl_module, latents)
 
     def draw_samples(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        images = pl_module.sample(self.n_samples)
+        # the same prior draws for every checkpoint, and no global random state touched
+        generator = torch.Generator(pl_module.device).manual_seed(0)
+        images = pl_module.sample(self.n_samples, generator=generator)
         nrow = int(self.n_samples**0.5)
         fig = Figure(figsize=(0.6 * nrow, 0.6 * (self.n_samples // nrow) + 0.3))
         show_images(fig.subplots(), images, nrow, title="samples from the prior")

@@ -2,9 +2,11 @@
 sequence: `figures/samples_epoch_NNN.png` per epoch and `figures/samples_progress.png`, a strip
 with one row per epoch.
 
-Draws for any model with the shared `sample(n, labels=None) -> (n, C, H, W) in [0, 1]`
-protocol. The noise is fixed by seeding the random generator around the call; a conditional
-model (`conditional = True`) gets the fixed labels 0, 1, ..., K-1, 0, 1, ...
+Draws for any model with the shared `sample(n, labels=None, generator=None) -> (n, C, H, W) in
+[0, 1]` protocol. The noise is fixed by a fresh `torch.Generator` seeded with `seed` on the
+model's device, so no global random state (CPU or CUDA) is read or reseeded and the training
+noise goes on as if no figure were drawn; a conditional model (`conditional = True`) gets the
+fixed labels 0, 1, ..., K-1, 0, 1, ...
 """
 
 from __future__ import annotations
@@ -52,11 +54,9 @@ class SampleProgress(FigureCallback):
         labels = None
         if getattr(pl_module, "conditional", False):
             labels = torch.arange(n, device=pl_module.device) % pl_module.spec.num_classes
-        with torch.random.fork_rng(devices=[]), torch.no_grad():
-            torch.manual_seed(self.seed)
-            if pl_module.device.type == "cuda":
-                torch.cuda.manual_seed(self.seed)
-            return pl_module.sample(n, labels=labels).float().cpu()
+        generator = torch.Generator(pl_module.device).manual_seed(self.seed)
+        with torch.no_grad():
+            return pl_module.sample(n, labels=labels, generator=generator).float().cpu()
 
     def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if trainer.sanity_checking or not callable(getattr(pl_module, "sample", None)):

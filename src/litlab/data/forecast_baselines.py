@@ -24,10 +24,20 @@ def seasonal_naive(x_target: np.ndarray, horizon: int, season: int) -> np.ndarra
     return x_target[:, cols]
 
 
+def fit_linear_ar(x_train: np.ndarray, y_train: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Ordinary least squares (no ridge) from the flattened window (N, lookback * F: every lag
+    of every input column) to each horizon step (N, horizon), one independent fit per step.
+    Returns (coef (horizon, lookback * F), intercept (horizon,)); the forecaster's linear skip
+    starts from exactly this fit."""
+    y = y_train.reshape(len(y_train), -1)
+    model = LinearRegression().fit(x_train.reshape(len(x_train), -1), y)
+    return np.atleast_2d(model.coef_), np.atleast_1d(model.intercept_)
+
+
 def linear_ar(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray) -> np.ndarray:
-    """Least squares from the flattened window (all input columns) to all horizon steps."""
-    model = LinearRegression().fit(x_train.reshape(len(x_train), -1), y_train)
-    return model.predict(x_test.reshape(len(x_test), -1))
+    """Forecasts (N, horizon) of the least-squares AR fit of `fit_linear_ar`."""
+    coef, intercept = fit_linear_ar(x_train, y_train)
+    return x_test.reshape(len(x_test), -1) @ coef.T + intercept
 
 
 def forecast_scores(pred: np.ndarray, y: np.ndarray, stage: str = "test") -> dict[str, float]:

@@ -90,11 +90,23 @@ class ImageDataModule(LitDataModule):
     def predict_dataloader(self):
         return self.test_dataloader()
 
-    def on_after_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
+    def prepare_batch(self, batch: Any, augment: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+        """A loader's uint8 batch as model inputs: scaled to [0, 1], augmented when `augment`
+        (and augmentation is configured), normalised; labels as int64.
+
+        Code outside Lightning's loops (helpers that read the training split for themselves)
+        calls this with `augment=False`: `trainer.training` is already true while `setup()`
+        runs, so asking the trainer would augment their images too.
+        """
         x, y = batch
         x = x.float() / self.max_value
-        if self.trainer is not None and self.trainer.training and self.augment.active:
+        if augment and self.augment.active:
             x = self.augment(x)
         if self.normalize:
             x = (x - self.mean.to(x.device)) / self.std.to(x.device)
         return x, y.long()
+
+    def on_after_batch_transfer(self, batch: Any, dataloader_idx: int) -> Any:
+        # Lightning calls this for the batches of its own loops: augment the training loop's
+        training = self.trainer is not None and self.trainer.training
+        return self.prepare_batch(batch, augment=training)

@@ -6,8 +6,10 @@ class-conditional samples).
   data, e.g. `outputs/.../checkpoints/epoch_004.ckpt`);
 - else from `cache` if a previous call left it there (the run folder by default);
 - else trained now on the datamodule's training split for `steps` Adam steps (about 20 s on
-  2 CPU cores for MNIST) and saved to `cache`, in Lightning's checkpoint layout so
-  `Classifier.load_from_checkpoint(cache, weights_only=True)` reads it back.
+  2 CPU cores for MNIST), on un-augmented images whatever `data.augment` says (its features
+  describe the images the GAN learns to imitate, and un-augmented training keeps the cached
+  file independent of augmentation settings), and saved to `cache`, in Lightning's checkpoint
+  layout so `Classifier.load_from_checkpoint(cache, weights_only=True)` reads it back.
 Under DDP only rank zero trains; the other ranks wait and read the cached file.
 """
 
@@ -38,6 +40,7 @@ def feature_extractor(classifier: nn.Module) -> nn.Module:
 
 
 def train_classifier(datamodule: pl.LightningDataModule, spec: DataSpec, steps: int) -> nn.Module:
+    """`steps` Adam steps on un-augmented training batches (see the module docstring)."""
     from litlab.models.classifier import Classifier
 
     classifier = Classifier(spec=spec.to_dict(), net=NET, optimizer=OPTIMIZER)
@@ -45,7 +48,7 @@ def train_classifier(datamodule: pl.LightningDataModule, spec: DataSpec, steps: 
     classifier.train()
     batches = itertools.cycle(datamodule.train_dataloader())
     for _ in range(steps):
-        x, y = datamodule.on_after_batch_transfer(next(batches), 0)
+        x, y = datamodule.prepare_batch(next(batches))
         loss, _, _ = classifier.shared_step((x, y))
         optimizer.zero_grad()
         loss.backward()
@@ -64,7 +67,7 @@ def accuracy(classifier: nn.Module, datamodule: pl.LightningDataModule) -> float
     """Accuracy on the datamodule's validation split (how good the feature space is)."""
     right = total = 0
     for batch in datamodule.val_dataloader():
-        x, y = datamodule.on_after_batch_transfer(batch, 0)
+        x, y = datamodule.prepare_batch(batch)
         right += int((classifier(x).argmax(dim=1) == y).sum())
         total += len(y)
     return right / max(total, 1)

@@ -9,11 +9,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from torchmetrics import MeanMetric, MeanSquaredError
-from torchmetrics.image import PeakSignalNoiseRatio, StructuralSimilarityIndexMeasure
+from torchmetrics.image import PeakSignalNoiseRatio
 
 from litlab.errors import ConfigError
 from litlab.models.corruptions import BoxMask, Corruption
-from litlab.models.pixels import PixelScale, ssim_kernel
+from litlab.models.pixels import PixelScale, ssim_metric
 from litlab.models.reconstruction import ReconstructionModel
 from litlab.utils.config import plain
 
@@ -23,9 +23,11 @@ class Autoencoder(ReconstructionModel):
 
     Works in natural [0, 1] pixels: the decoder's logits go through a sigmoid, the loss is `mse`
     or `bce` against the clean pixels, and `{stage}/mse`, `/psnr`, `/ssim` compare the output
-    with the clean image. With a noise corruption it also logs `{stage}/psnr_noisy` (the
-    corrupted input's PSNR); with a mask, `{stage}/psnr_masked` and `/mse_masked` on the hidden
-    region, where the output is the input with the hidden region filled in.
+    with the clean image (SSIM: an 11-pixel Gaussian window, or the largest odd one that fits a
+    smaller image, see `litlab.models.pixels.ssim_metric`). With a noise corruption it also logs
+    `{stage}/psnr_noisy` (the corrupted input's PSNR); with a mask, `{stage}/psnr_masked` and
+    `/mse_masked` on the hidden region, where the output is the input with the hidden region
+    filled in.
     """
 
     inputs = ("image",)
@@ -66,8 +68,7 @@ class Autoencoder(ReconstructionModel):
             "psnr": PeakSignalNoiseRatio(data_range=1.0),
         }
         if stage != "train":  # SSIM is the slow one
-            kernel = ssim_kernel(self.spec.input_shape)
-            metrics["ssim"] = StructuralSimilarityIndexMeasure(data_range=1.0, kernel_size=kernel)
+            metrics["ssim"] = ssim_metric(self.spec.input_shape)
         if self.corruption.active:
             metrics["psnr_noisy"] = PeakSignalNoiseRatio(data_range=1.0)
         if isinstance(self.corruption, BoxMask):

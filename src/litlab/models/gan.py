@@ -7,7 +7,10 @@ Notes that matter (see docs/gan.md):
   `trainer.max_steps` count generator steps.
 - Gradient clipping: Lightning refuses `trainer.gradient_clip_val` with manual optimization.
   The model's own `gradient_clip_val` is used for both nets; `adapt_config` moves a
-  `trainer.gradient_clip_val=...` given by the user there, with a log line.
+  `trainer.gradient_clip_val=...` given by the user there, with a log line. Clipping happens
+  in `on_before_optimizer_step`, which both steps reach through the precision plugin after it
+  has unscaled the gradients under `16-mixed` (clipping in `training_step` would clip the
+  loss-scaled gradients, i.e. to `clip / scale` in true units).
 - DDP: each backward touches one of the two nets, so plain `ddp` becomes
   `ddp_find_unused_parameters_true` (`adapt_config`, with a log line).
 """
@@ -26,7 +29,7 @@ from torchmetrics.classification import MulticlassAccuracy
 
 from litlab.errors import ConfigError, IncompatibleError
 from litlab.metrics.feature_classifier import feature_extractor, load_or_train
-from litlab.metrics.frechet import FrechetDistance
+from litlab.metrics.fid import offline_fid
 from litlab.models.base import LitModule
 
 log = logging.getLogger(__name__)
@@ -40,9 +43,9 @@ class GAN(LitModule):
     """DCGAN-style GAN with the non-saturating loss.
 
     Logs `train/loss_g`, `train/loss_d`, `train/d_real` and `train/d_fake` (mean D(x) and
-    D(G(z)) as probabilities), `{val,test}/fid` (offline FID, see `litlab.metrics.frechet`) and,
+    D(G(z)) as probabilities), `{val,test}/fid` (offline FID, see `litlab.metrics.fid`) and,
     when conditional, `{val,test}/gen_acc` (the feature classifier's accuracy on samples of
-    a given label). `sample(n, labels)` returns images in [0, 1].
+    a given label). `sample(n, labels, generator)` returns images in [0, 1].
     """
 
     inputs = ("image",)
@@ -85,18 +88,14 @@ class GAN(LitModule):
         self.register_buffer("data_mean", mean, persistent=False)
         self.register_buffer("data_std", std, persistent=False)
         self.fid_options = {**FID_DEFAULTS, **(fid or {})}
-        self.feature_classifier = self.feature_net = None
-        self.val_fid, self.test_fid = (
-            FrechetDistance(self.num_features),
-            FrechetDistance(self.num_features),
-        )
+        self.feature_classifier = None
+        self.val_fid = self.test_fid = None  # built in setup, around the feature classifier
+        self.val_real_fed = False  # the validation images' FID statistics are in val_fid
         if conditional:
             k = self.spec.num_classes
             self.val_gen_acc = MulticlassAccuracy(k, average="micro")
             self.test_gen_acc = MulticlassAccuracy(k, average="micro")
         self.train_loss_g, self.train_loss_d = MeanMetric(), MeanMetric()
-
-    num_features: ClassVar[int] = 128  # width of the feature classifier's last hidden layer
 
     def build_discriminator(self, config: dict[str, Any], classes: int) -> torch.nn.Module:
         return self.build_net(config, in_shape=self.spec.input_shape, num_classes=classes)
@@ -148,15 +147,19 @@ class GAN(LitModule):
         return torch.arange(n, device=self.device) % self.spec.num_classes
 
     @torch.no_grad()
-    def sample(self, n: int, labels: Tensor | None = None) -> Tensor:
-        """`n` images (n, C, H, W) in [0, 1]; conditional models default to labels 0, 1, 2..."""
+    def sample(
+        self, n: int, labels: Tensor | None = None, generator: torch.Generator | None = None
+    ) -> Tensor:
+        """`n` images (n, C, H, W) in [0, 1]; conditional models default to labels 0, 1, 2...
+        The noise comes from `generator` (on this model's device) when given, else from the
+        global random state."""
         if labels is not None and not self.conditional:
             raise ValueError("this GAN is not conditional; call sample(n) without labels")
         if self.conditional:
             labels = self.default_labels(n) if labels is None else labels.to(self.device)
         was_training = self.generator.training
         self.generator.eval()
-        images = (self(self.noise(n), labels) + 1) / 2
+        images = (self(self.noise(n, generator), labels) + 1) / 2
         self.generator.train(was_training)
         return images.clamp(0, 1)
 
@@ -192,7 +195,6 @@ class GAN(LitModule):
         self.toggle_optimizer(opt_d)
         d = self.discriminator_loss(real, fake.detach(), y)
         self.manual_backward(d["loss"])
-        self.clip(opt_d)
         # not counted as a trainer step: trainer.global_step / max_steps count generator steps
         self.trainer.strategy.optimizer_step(opt_d.optimizer, closure=lambda: None)
         opt_d.zero_grad()
@@ -201,7 +203,6 @@ class GAN(LitModule):
         self.toggle_optimizer(opt_g)
         loss_g = self.generator_loss(real, fake, y)
         self.manual_backward(loss_g)
-        self.clip(opt_g)
         opt_g.step()
         opt_g.zero_grad()
         self.untoggle_optimizer(opt_g)
@@ -215,6 +216,10 @@ class GAN(LitModule):
         self.log_dict({f"train/{k}": v for k, v in stats.items()}, on_epoch=True, sync_dist=True)
         # returned so callbacks (FiniteLoss) can check every loss
         return {"loss_g": loss_g.detach(), "loss_d": d["loss"].detach()}
+
+    def on_before_optimizer_step(self, optimizer: Any) -> None:
+        # both optimizer steps pass here, after AMP's GradScaler has unscaled the gradients
+        self.clip(optimizer)
 
     def clip(self, optimizer: Any) -> None:
         if self.hparams.gradient_clip_val:
@@ -259,12 +264,12 @@ class GAN(LitModule):
             classifier = load_or_train(
                 self.trainer, self.spec, self.fid_options["classifier_ckpt"], cache, steps
             )
-            # plain attributes, not submodules: they never enter checkpoints or optimizers
+            # a plain attribute, not a submodule: it never enters checkpoints or optimizers
             object.__setattr__(self, "feature_classifier", classifier)
-            object.__setattr__(self, "feature_net", feature_extractor(classifier))
-            width = classifier.net.head[-1].in_features
-            if width != self.num_features:  # a given checkpoint with another hidden width
-                self.val_fid, self.test_fid = FrechetDistance(width), FrechetDistance(width)
+            features, width = feature_extractor(classifier), classifier.net.head[-1].in_features
+            # validation images are the same every epoch: their statistics are kept
+            self.val_fid = offline_fid(features, width, keep_real=True)
+            self.test_fid = offline_fid(features, width, keep_real=False)
 
     def on_validation_start(self) -> None:
         self.feature_classifier.to(self.device)
@@ -273,20 +278,20 @@ class GAN(LitModule):
         self.feature_classifier.to(self.device)
 
     def evaluation_step(self, batch: Any, batch_idx: int, stage: str) -> None:
-        """Real images and as many generated ones (fixed noise per batch) into the FID."""
+        """Real images (validation: only until their statistics are kept) and as many generated
+        ones (fixed noise per batch) into the FID."""
         x, y = self.unpack(batch)
         seed = 1000 * batch_idx + self.global_rank
         z = self.noise(len(x), torch.Generator(self.device).manual_seed(seed))
         labels = y if self.conditional else None
         fake = self.from_unit((self(z, labels) + 1) / 2)
         fid = getattr(self, f"{stage}_fid")
-        fid.update(self.feature_net(x), real=True)
-        fake_features = self.feature_net(fake)
-        fid.update(fake_features, real=False)
+        if stage == "test" or not self.val_real_fed:
+            fid.update(x, real=True)
+        fid.update(fake, real=False)
         if self.conditional:
             accuracy = getattr(self, f"{stage}_gen_acc")
-            predicted = self.feature_classifier.net.head[-1](fake_features).argmax(dim=1)
-            accuracy(predicted, labels)
+            accuracy(self.feature_classifier(fake).argmax(dim=1), labels)
             self.log(f"{stage}/gen_acc", accuracy, on_epoch=True)
 
     def validation_step(self, batch: Any, batch_idx: int) -> None:
@@ -294,7 +299,13 @@ class GAN(LitModule):
 
     def on_validation_epoch_end(self) -> None:
         fid = self.val_fid.compute()
-        self.val_fid.reset()
+        if self.trainer.sanity_checking:  # a few batches only: keep none of their statistics
+            self.val_fid.reset_real_features = True
+            self.val_fid.reset()
+            self.val_fid.reset_real_features = False
+        else:  # fakes change every epoch; the real images' statistics are kept
+            self.val_fid.reset()
+            self.val_real_fed = True
         self.log("val/fid", fid, prog_bar=True)
         if self.monitor == "val/fid":
             self.log_best("val/fid", fid, mode="min")

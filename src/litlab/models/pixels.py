@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor, nn
+from torchmetrics.image import StructuralSimilarityIndexMeasure
 
 from litlab.data.spec import DataSpec
 
@@ -28,6 +29,27 @@ class PixelScale(nn.Module):
 
 
 def ssim_kernel(shape: tuple[int, ...], largest: int = 11) -> int:
-    """The SSIM window: 11 pixels, or the largest odd size that fits a small image."""
+    """The SSIM window side: 11 pixels, or the largest odd size that fits a small image."""
     side = min(shape[-2:])
     return min(largest, side if side % 2 else side - 1)
+
+
+def ssim_sigma(kernel: int) -> float:
+    """The Gaussian's standard deviation for a `kernel`-pixel SSIM window.
+
+    torchmetrics' Gaussian SSIM ignores `kernel_size`: its window is 2 * int(3.5 * sigma + 0.5)
+    + 1 pixels, 11 for the standard sigma of 1.5 (Wang et al., 2004). A smaller window keeps the
+    standard Gaussian's shape shrunk with it, sigma = 1.5 * kernel / 11 (7 pixels: sigma 0.95),
+    which torchmetrics turns back into exactly `kernel` pixels for every odd size up to 11.
+    """
+    sigma = 1.5 * kernel / 11
+    if 2 * int(3.5 * sigma + 0.5) + 1 != kernel:
+        raise ValueError(f"no Gaussian SSIM window of {kernel} pixels")
+    return sigma
+
+
+def ssim_metric(shape: tuple[int, ...]) -> StructuralSimilarityIndexMeasure:
+    """SSIM on [0, 1] pixels with a Gaussian window of `ssim_kernel(shape)` pixels (reflection
+    padding at the borders, as torchmetrics does)."""
+    sigma = ssim_sigma(ssim_kernel(shape))
+    return StructuralSimilarityIndexMeasure(data_range=1.0, gaussian_kernel=True, sigma=sigma)

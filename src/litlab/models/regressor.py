@@ -85,7 +85,7 @@ class Regressor(LitModule):
         self.log(f"{stage}/rmse", metric("rmse"), on_epoch=True, prog_bar=stage == "val")
         self.log(f"{stage}/mae", metric("mae"), on_epoch=True)
         if stage != "train":
-            metric("r2")(flat_pred, flat_y)
+            metric("r2").update(flat_pred, flat_y)  # forward would need 2+ rows per batch
             self.log(f"{stage}/r2", metric("r2"), on_epoch=True)
         return loss, pred_units, y_units
 

@@ -87,7 +87,7 @@ class SemiSupervisedGAN(GAN):
         with torch.random.fork_rng():
             torch.manual_seed(self.hparams.labels_seed)
             for batch in datamodule.train_dataloader():
-                x, y = datamodule.on_after_batch_transfer(batch, 0)
+                x, y = datamodule.prepare_batch(batch, augment=False)  # the images as they are
                 x = self.to_unit(x) * 2 - 1  # kept in the discriminator's input range
                 for xi, yi in zip(x, y, strict=True):
                     if counts[yi] < n:

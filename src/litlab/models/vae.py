@@ -100,13 +100,17 @@ class VAE(ReconstructionModel):
         return self.hparams.beta * min(1.0, epochs / warmup)
 
     @torch.no_grad()
-    def sample(self, n: int, labels: Tensor | None = None) -> Tensor:
-        """`n` images (n, C, H, W) in [0, 1] decoded from the prior."""
+    def sample(
+        self, n: int, labels: Tensor | None = None, generator: torch.Generator | None = None
+    ) -> Tensor:
+        """`n` images (n, C, H, W) in [0, 1] decoded from the prior; the codes come from
+        `generator` (on this model's device) when given, else from the global random state."""
         if labels is not None:
             raise ConfigError("model=vae is unconditional; sample it without labels.")
         was_training = self.training
         self.eval()
-        images = self.decode(torch.randn(n, self.latent_dim, device=self.device))
+        z = torch.randn(n, self.latent_dim, device=self.device, generator=generator)
+        images = self.decode(z)
         self.train(was_training)
         return images
 
