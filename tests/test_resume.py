@@ -131,12 +131,15 @@ def test_extending_a_one_cycle_run_follows_the_new_total(tmp_path):
     # before: "Tried to step 6 times. The specified number of total steps is 5"
     result = run_train([*overrides, "trainer.max_epochs=3", f"ckpt_path={last}"], tmp_path / "more")
     assert result["status"] == "ok"
-    state = torch.load(tmp_path / "more" / "checkpoints" / "last.ckpt", weights_only=True)
-    scheduler = state["lr_schedulers"][0]
-    assert scheduler["total_steps"] == 15 and scheduler["last_epoch"] == 15
-    # at its end one-cycle has annealed to max_lr / (div_factor * final_div_factor)
-    group = state["optimizer_states"][0]["param_groups"][0]
-    assert group["lr"] == pytest.approx(group["max_lr"] / (25 * 1e4), rel=1e-3)
+    run_train([*overrides, "trainer.max_epochs=3"], tmp_path / "planned")
+    extended, planned = (
+        torch.load(tmp_path / name / "checkpoints" / "last.ckpt", weights_only=True)
+        for name in ("more", "planned")
+    )
+    assert extended["lr_schedulers"][0]["total_steps"] == 15
+    assert extended["lr_schedulers"][0] == planned["lr_schedulers"][0]
+    lrs = [s["optimizer_states"][0]["param_groups"][0]["lr"] for s in (extended, planned)]
+    assert lrs[0] == pytest.approx(lrs[1], rel=1e-9)
 
 
 def test_train_false_tests_the_checkpoint_it_is_given(tmp_path):
@@ -189,7 +192,8 @@ while True:
 
 def test_a_checkpoint_write_killed_part_way_leaves_the_previous_one_readable(tmp_path):
     # Lightning's own writer stages in the temp folder and copies across file systems
-    env = {**os.environ, "TMPDIR": "/dev/shm", "PYTHONPATH": str(REPO)}
+    python_path = os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])
+    env = {**os.environ, "TMPDIR": "/dev/shm", "PYTHONPATH": python_path}
     path = tmp_path / "last.ckpt"
     for attempt in range(6):
         process = subprocess.Popen(
@@ -203,7 +207,6 @@ def test_a_checkpoint_write_killed_part_way_leaves_the_previous_one_readable(tmp
         process.wait()
         content = torch.load(path, weights_only=True)  # raises on a truncated file
         assert content["weights"].numel() == 25_000_000
-    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")] == []
 
 
 def test_a_requeued_slurm_job_resumes_in_its_own_folder(tmp_path):
