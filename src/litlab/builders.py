@@ -60,6 +60,9 @@ def build_datamodule(cfg: DictConfig, stage: str = "fit") -> LitDataModule:
     return datamodule
 
 
+# what a model family config sets for the data config to read (conf/data/*.yaml), not for the model
+DATA_KEYS = ("augment", "batch_size")
+
 # the model a numeric target gets when the user chose none, by input kind
 VALUE_MODELS = {"table": "regressor", "image": "regressor", "sequence": "forecaster"}
 
@@ -104,8 +107,9 @@ def build_model(cfg: DictConfig, spec: DataSpec) -> LitModule:
     model_cls.check_fits(spec, group_choice("model"), group_choice("data"))
     model_cls.adapt_config(cfg)
     log.info("Model: %s on %s", cfg.model._target_, spec.input_shape)
+    conf = {k: v for k, v in plain(cfg.model).items() if k not in DATA_KEYS}
     model: LitModule = instantiate(
-        cfg.model, "model", spec=spec.to_dict(), _recursive_=False, _convert_="all"
+        conf, "model", spec=spec.to_dict(), _recursive_=False, _convert_="all"
     )
     model.litlab_config = {k: plain(v) for k, v in cfg.items() if k != "hydra"}
     return model
