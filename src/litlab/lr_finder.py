@@ -52,4 +52,6 @@ def find_lr(
     save_figure(trainer, fig, cfg.paths.figures_dir, "lr_finder")
     if options.apply and suggestion:
         model.hparams.optimizer["lr"] = float(suggestion)
+        if "max_lr" in (model.hparams.get("scheduler") or {}):
+            model.hparams.scheduler["max_lr"] = float(suggestion)  # one-cycle peaks at it
     return suggestion
