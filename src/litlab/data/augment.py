@@ -15,9 +15,11 @@ class Augment:
 
     `translate` is the largest shift as a fraction of the image side, done in whole pixels with
     zero padding (a random crop after padding); `degrees` and `scale` add a small rotation and
-    zoom, resampled bilinearly.
+    zoom, resampled bilinearly. `enabled` switches the whole policy off while keeping it
+    described (the model family decides whether it trains on augmented images).
     """
 
+    enabled: bool = True
     flip: bool = False
     translate: float = 0.0
     degrees: float = 0.0
@@ -25,9 +27,12 @@ class Augment:
 
     @property
     def active(self) -> bool:
-        return self.flip or self.translate > 0 or self.degrees > 0 or tuple(self.scale) != (1, 1)
+        ops = self.flip or self.translate > 0 or self.degrees > 0 or tuple(self.scale) != (1, 1)
+        return self.enabled and ops
 
     def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.active:
+            return x
         if self.flip:
             mask = torch.rand(x.shape[0], 1, 1, 1, device=x.device) < 0.5
             x = torch.where(mask, x.flip(-1), x)
