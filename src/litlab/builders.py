@@ -22,7 +22,7 @@ from litlab.errors import ConfigError
 from litlab.models.base import LitModule
 from litlab.runner import user_error
 from litlab.utils.checkpoints import AtomicCheckpointIO
-from litlab.utils.config import resolved_config
+from litlab.utils.config import plain, resolved_config
 
 log = logging.getLogger(__name__)
 
