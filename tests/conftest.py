@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 from hydra import compose, initialize_config_dir
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, open_dict
@@ -65,6 +66,15 @@ def shared_mnist(root: Path) -> Path:
             pytest.fail(f"{reason}; CI needs it (a checkout of ../shared beside the repo)")
         pytest.skip(f"{reason}; set it up beside the repo to run the real-data tests")
     return root
+
+
+@pytest.fixture
+def one_thread():
+    """One intra-op thread for the duration of a test (tiny nets: more threads only contend)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 def compose_cfg(overrides: list[str], out_dir: Path, config_name: str = "train") -> DictConfig:

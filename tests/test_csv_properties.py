@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pytest
-import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -34,12 +33,8 @@ WORDS = ["red", "green", "blue", "x y", "é", "q,r", 'say "hi"']
 KINDS = ["int", "float", "text", "bool", "mixed"]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# these nets are tiny: on a busy 2-core machine extra intra-op threads only contend
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def assert_one_sentence(error: LitlabError) -> None:

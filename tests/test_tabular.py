@@ -18,13 +18,8 @@ from tests.conftest import run_cli, run_train
 FAST = ["callbacks.lr_monitor=null", "trainer.max_epochs=3"]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """These nets are tiny: on a busy 2-core machine extra intra-op threads only contend."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# these nets are tiny: on a busy 2-core machine extra intra-op threads only contend
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def write_table(path, n: int = 240, seed: int = 0) -> pd.DataFrame:

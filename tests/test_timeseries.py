@@ -20,13 +20,8 @@ from tests.conftest import run_cli, run_train
 FAST = ["callbacks.lr_monitor=null", "trainer.max_epochs=2"]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """These nets are tiny: on a busy 2-core machine extra intra-op threads only contend."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# these nets are tiny: on a busy 2-core machine extra intra-op threads only contend
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def write_series(path, n: int = 300, gaps: bool = True, shuffle: bool = True) -> pd.DataFrame:
