@@ -9,6 +9,7 @@ import torch
 from omegaconf import OmegaConf
 from pytorch_lightning.plugins import MixedPrecision
 
+from litlab.builders import model_arguments
 from litlab.data import DigitsDataModule
 from litlab.models import GAN
 from tests.conftest import compose_cfg
@@ -34,7 +35,9 @@ class RecordingGAN(GAN):
 def test_clipping_under_16_mixed_bounds_the_unscaled_gradient_norm(clip, tmp_path):
     dm = DigitsDataModule(batch_size=32)
     dm.setup("fit")
-    cfg = OmegaConf.to_container(compose_cfg(["model=gan"], tmp_path).model, resolve=False)
+    cfg = model_arguments(
+        OmegaConf.to_container(compose_cfg(["model=gan"], tmp_path).model, resolve=False)
+    )
     options = {k: v for k, v in cfg.items() if k not in ("_target_", "fid")}
     fid = {"classifier_steps": 2, "cache": str(tmp_path / "fid.ckpt")}
     model = RecordingGAN(dm.spec.to_dict(), **{**options, "gradient_clip_val": clip, "fid": fid})

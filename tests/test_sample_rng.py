@@ -10,6 +10,7 @@ import pytest
 import torch
 from omegaconf import OmegaConf
 
+from litlab.builders import model_arguments
 from litlab.callbacks.latent_space import LatentSpaceFigures
 from litlab.callbacks.sample_progress import SampleProgress
 from litlab.data.spec import DataSpec
@@ -31,7 +32,9 @@ SEEDERS = [
 
 
 def model_config(name: str, tmp_path) -> dict:
-    cfg = OmegaConf.to_container(compose_cfg([f"model={name}"], tmp_path).model, resolve=False)
+    cfg = model_arguments(
+        OmegaConf.to_container(compose_cfg([f"model={name}"], tmp_path).model, resolve=False)
+    )
     return {k: v for k, v in cfg.items() if k not in ("_target_", "fid")}
 
 

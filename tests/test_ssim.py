@@ -10,6 +10,7 @@ from omegaconf import OmegaConf
 from sklearn.datasets import load_digits
 from torchmetrics.image import StructuralSimilarityIndexMeasure
 
+from litlab.builders import model_arguments
 from litlab.data.spec import DataSpec
 from litlab.models import Autoencoder
 from litlab.models.pixels import ssim_kernel, ssim_sigma
@@ -41,7 +42,9 @@ def reference_ssim(x: np.ndarray, y: np.ndarray, window: int, sigma: float) -> f
 def logged_ssim(shape, clean: torch.Tensor, output: torch.Tensor, tmp_path) -> float:
     """The value the autoencoder logs as val/ssim for one batch."""
     spec = DataSpec(input_kind="image", input_shape=shape, target="class", num_classes=10)
-    cfg = OmegaConf.to_container(compose_cfg(["model=autoencoder"], tmp_path).model)
+    cfg = model_arguments(
+        OmegaConf.to_container(compose_cfg(["model=autoencoder"], tmp_path).model)
+    )
     options = {k: v for k, v in cfg.items() if k != "_target_"}
     metric = Autoencoder(spec.to_dict(), **options).val_metrics["ssim"]
     metric.update(output, clean)

@@ -63,15 +63,21 @@ def build_datamodule(cfg: DictConfig, stage: str = "fit") -> LitDataModule:
 DATA_KEYS = ("augment", "batch_size")
 
 
+def model_arguments(model: DictConfig | dict[str, Any]) -> dict[str, Any]:
+    """The model config as its class takes it: plain values, less what a family sets for the
+    data config to read (`DATA_KEYS`)."""
+    values = plain(model) if isinstance(model, DictConfig) else dict(model)
+    return {k: v for k, v in values.items() if k not in DATA_KEYS}
+
+
 def build_model(cfg: DictConfig, spec: DataSpec) -> LitModule:
     """Check that the model fits the data, then build it from the data's description."""
     model_cls = hydra.utils.get_class(cfg.model._target_)
     model_cls.check_fits(spec, group_choice("model"), group_choice("data"))
     model_cls.adapt_config(cfg)
     log.info("Model: %s on %s", cfg.model._target_, spec.input_shape)
-    conf = {k: v for k, v in plain(cfg.model).items() if k not in DATA_KEYS}
     model: LitModule = instantiate(
-        conf, "model", spec=spec.to_dict(), _recursive_=False, _convert_="all"
+        model_arguments(cfg.model), "model", spec=spec.to_dict(), _recursive_=False, _convert_="all"
     )
     model.litlab_config = resolved_config(cfg)
     model.litlab_overrides = task_overrides()
