@@ -14,14 +14,23 @@ def write_idx(path: Path, array: np.ndarray) -> None:
     path.write_bytes(header + array.astype(np.uint8).tobytes())
 
 
-def write_mnist(root: Path, n_train: int = 256, n_test: int = 64, seed: int = 0) -> Path:
-    """`root/MNIST/raw/*-ubyte` with random digits; returns root (use as data_dir)."""
+def write_mnist(
+    root: Path,
+    n_train: int = 256,
+    n_test: int = 64,
+    seed: int = 0,
+    train_label: int | None = None,
+    test_label: int | None = None,
+) -> Path:
+    """`root/MNIST/raw/*-ubyte` with random digits (labels random, or one label per file when
+    given, to tell the files apart downstream); returns root (use as data_dir)."""
     rng = np.random.default_rng(seed)
     raw = root / "MNIST" / "raw"
     raw.mkdir(parents=True, exist_ok=True)
-    for prefix, n in (("train", n_train), ("t10k", n_test)):
+    for prefix, n, label in (("train", n_train, train_label), ("t10k", n_test, test_label)):
         write_idx(raw / f"{prefix}-images-idx3-ubyte", rng.integers(0, 256, (n, 28, 28)))
-        write_idx(raw / f"{prefix}-labels-idx1-ubyte", rng.integers(0, 10, n))
+        labels = rng.integers(0, 10, n) if label is None else np.full(n, label)
+        write_idx(raw / f"{prefix}-labels-idx1-ubyte", labels)
     return root
 
 

@@ -4,7 +4,9 @@ from litlab.data.base import LitDataModule
 from litlab.data.cifar import CIFAR10DataModule, CIFAR100DataModule
 from litlab.data.digits import DigitsDataModule
 from litlab.data.mnist import MNISTDataModule
+from litlab.data.mnist_detection import MNISTDetectionDataModule
 from litlab.data.spec import DataSpec
+from litlab.data.yolo_folder import YOLOFolderDataModule
 
 __all__ = [
     "CIFAR10DataModule",
@@ -13,6 +15,8 @@ __all__ = [
     "DigitsDataModule",
     "LitDataModule",
     "MNISTDataModule",
+    "MNISTDetectionDataModule",
+    "YOLOFolderDataModule",
 ]
 from litlab.data.bundled_tables import BundledTableDataModule
 from litlab.data.tabular import TabularDataModule
