@@ -4,6 +4,7 @@ from litlab.models.autoencoder import Autoencoder
 from litlab.models.base import LitModule
 from litlab.models.classifier import Classifier
 from litlab.models.denoiser import Denoiser
+from litlab.models.detector import Detector
 from litlab.models.forecaster import Forecaster
 from litlab.models.gan import GAN
 from litlab.models.inpainter import Inpainter
@@ -17,6 +18,7 @@ __all__ = [
     "Autoencoder",
     "Classifier",
     "Denoiser",
+    "Detector",
     "Forecaster",
     "Inpainter",
     "LitModule",

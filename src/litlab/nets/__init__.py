@@ -10,6 +10,7 @@ from litlab.nets.resnet import ResNet18
 from litlab.nets.tabular_mlp import TabularMLP
 from litlab.nets.tcn import TCN
 from litlab.nets.unet import UNet
+from litlab.nets.yolo import YOLONet
 
 __all__ = [
     "CNN",
@@ -24,6 +25,7 @@ __all__ = [
     "ResNet18",
     "TabularMLP",
     "UNet",
+    "YOLONet",
     "auto_net",
     "instantiate_net",
 ]

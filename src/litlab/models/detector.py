@@ -1,0 +1,128 @@
+"""YOLO-style single-stage detector for any boxes data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torchmetrics import MeanMetric
+from torchmetrics.detection import MeanAveragePrecision
+
+from litlab.data.detection import Targets
+from litlab.models.base import LitModule
+from litlab.models.yolo_loss import YOLOLossWeights, decode_detections, yolo_loss
+
+MAP_KEYS = {"map": "map", "map_50": "map_50", "map_75": "map_75"}
+
+
+class Detector(LitModule):
+    """A grid net (`model/net=yolo`) trained with `yolo_loss`, judged by COCO mAP.
+
+    Logs `{stage}/loss` (and its box / objectness / classes parts), `val/map_50` (the monitor),
+    `{val,test}/map`, `map_50`, `map_75` from torchmetrics' `MeanAveragePrecision` (synced
+    across devices), and keeps the test metric's precision table for the PR-curve figure.
+    """
+
+    inputs = ("image",)
+    targets = ("boxes",)
+
+    def __init__(
+        self,
+        spec: dict[str, Any],
+        net: dict[str, Any],
+        optimizer: dict[str, Any],
+        scheduler: dict[str, Any] | None = None,
+        loss_weights: dict[str, float] | None = None,
+        center_radius: float = 2.5,
+        iou_objectness: bool = True,
+        focal_gamma: float = 0.0,
+        score_threshold: float = 0.05,
+        nms_iou: float = 0.5,
+        max_detections: int = 100,
+        monitor: str = "val/map_50",
+        mode: str = "max",
+    ) -> None:
+        super().__init__(spec, optimizer, scheduler, monitor, mode)
+        self.save_hyperparameters()
+        self.net = self.build_net(
+            net, in_shape=self.spec.input_shape, num_classes=self.spec.num_classes
+        )
+        self.stride: int = self.net.stride
+        self.weights = YOLOLossWeights(**(loss_weights or {}))
+        self.val_loss, self.test_loss = MeanMetric(), MeanMetric()
+        self.val_map = MeanAveragePrecision(box_format="xyxy", iou_type="bbox")
+        self.test_map = MeanAveragePrecision(
+            box_format="xyxy", iou_type="bbox", class_metrics=True, extended_summary=True
+        )
+        self.test_results: dict[str, Any] = {}
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """The raw grid (B, 5 + classes, H / stride, W / stride)."""
+        return self.net(x)
+
+    def detect(self, x: torch.Tensor, score_threshold: float | None = None) -> Targets:
+        """Boxes, labels and scores per image, after per-class NMS."""
+        h = self.hparams
+        threshold = h.score_threshold if score_threshold is None else score_threshold
+        return decode_detections(self(x), self.stride, threshold, h.nms_iou, h.max_detections)
+
+    def losses(self, output: torch.Tensor, targets: Targets) -> dict[str, torch.Tensor]:
+        h = self.hparams
+        return yolo_loss(
+            output,
+            targets,
+            self.stride,
+            self.weights,
+            h.center_radius,
+            h.iou_objectness,
+            h.focal_gamma,
+        )
+
+    def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
+        x, targets = batch
+        parts = self.losses(self(x), targets)
+        self.log("train/loss", parts["loss"], on_step=True, on_epoch=True, prog_bar=True,
+                 batch_size=len(x), sync_dist=True)  # fmt: skip
+        for name in ("box", "objectness", "classes"):
+            self.log(
+                f"train/{name}_loss", parts[name], on_epoch=True, batch_size=len(x), sync_dist=True
+            )
+        return parts["loss"]
+
+    def evaluate(
+        self, batch: Any, loss: MeanMetric, average_precision: MeanAveragePrecision
+    ) -> None:
+        x, targets = batch
+        output = self(x)
+        loss(self.losses(output, targets)["loss"], weight=len(x))
+        h = self.hparams
+        predictions = decode_detections(
+            output, self.stride, h.score_threshold, h.nms_iou, h.max_detections
+        )
+        average_precision.update(predictions, targets)
+
+    def validation_step(self, batch: Any, batch_idx: int) -> None:
+        self.evaluate(batch, self.val_loss, self.val_map)
+        self.log("val/loss", self.val_loss, on_epoch=True, prog_bar=True)
+
+    def on_validation_epoch_end(self) -> None:
+        results = self.val_map.compute()  # already gathered from every device
+        self.val_map.reset()
+        for key, name in MAP_KEYS.items():
+            self.log(f"val/{name}", results[key], prog_bar=name == "map_50", sync_dist=True)
+        self.log_best("val/map_50", results["map_50"], mode="max")
+
+    def test_step(self, batch: Any, batch_idx: int) -> None:
+        self.evaluate(batch, self.test_loss, self.test_map)
+        self.log("test/loss", self.test_loss, on_epoch=True)
+
+    def on_test_epoch_end(self) -> None:
+        results = self.test_map.compute()
+        self.test_map.reset()
+        for key, name in MAP_KEYS.items():
+            self.log(f"test/{name}", results[key], sync_dist=True)
+        self.test_results = {k: v.cpu() if torch.is_tensor(v) else v for k, v in results.items()}
+
+    def predict_step(self, batch: Any, batch_idx: int) -> Targets:
+        x = batch[0] if isinstance(batch, list | tuple) else batch
+        return self.detect(x)

@@ -1,0 +1,81 @@
+"""A small single-scale YOLO-style detection net: a Darknet-like conv backbone and a decoupled
+grid head (box and objectness in one branch, classes in the other, as YOLOX does)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import torch
+from torch import Tensor, nn
+
+from litlab.nets.activations import make_activation
+
+
+def conv_bn(c_in: int, c_out: int, k: int, stride: int, act: str) -> nn.Sequential:
+    return nn.Sequential(
+        nn.Conv2d(c_in, c_out, k, stride, padding=k // 2, bias=False),
+        nn.BatchNorm2d(c_out),
+        make_activation(act),
+    )
+
+
+class Residual(nn.Module):
+    """Darknet's bottleneck: 1x1 down to half the width, 3x3 back up, plus the input."""
+
+    def __init__(self, c: int, act: str) -> None:
+        super().__init__()
+        self.body = nn.Sequential(conv_bn(c, c // 2, 1, 1, act), conv_bn(c // 2, c, 3, 1, act))
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x + self.body(x)
+
+
+class YOLONet(nn.Module):
+    """Image (B, C, H, W) -> grid (B, 5 + classes, H / stride, W / stride).
+
+    Each stage halves the image (stride = 2 ** len(channels)) and adds `depth` residual blocks.
+    Per cell the channels are: 4 box distances (left, top, right, bottom, before softplus, in
+    units of the stride), 1 objectness logit, then one logit per class.
+    """
+
+    inputs = ("image",)
+
+    def __init__(
+        self,
+        in_shape: Sequence[int],
+        num_classes: int,
+        stem: int = 16,
+        channels: Sequence[int] = (32, 64, 128),
+        depth: Sequence[int] = (1, 1, 2),
+        head: int = 64,
+        activation: str = "silu",
+        prior: float = 0.01,
+    ) -> None:
+        super().__init__()
+        if len(depth) != len(channels):
+            raise ValueError("model.net.depth needs one entry per entry of model.net.channels")
+        c = in_shape[0]
+        layers: list[nn.Module] = [conv_bn(c, stem, 3, 1, activation)]
+        c = stem
+        for width, blocks in zip(channels, depth, strict=True):
+            layers.append(conv_bn(c, width, 3, 2, activation))
+            layers.extend(Residual(width, activation) for _ in range(blocks))
+            c = width
+        self.backbone = nn.Sequential(*layers)
+        self.stride = 2 ** len(channels)
+        self.num_classes = num_classes
+        self.box_branch = nn.Sequential(conv_bn(c, head, 3, 1, activation), nn.Conv2d(head, 5, 1))
+        self.cls_branch = nn.Sequential(
+            conv_bn(c, head, 3, 1, activation), nn.Conv2d(head, num_classes, 1)
+        )
+        # start every cell at a low objectness / class probability (RetinaNet's prior), so the
+        # many empty cells do not swamp the first steps
+        bias = -math.log((1 - prior) / prior)
+        with torch.no_grad():
+            self.box_branch[-1].bias[4] = bias
+            self.cls_branch[-1].bias.fill_(bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        features = self.backbone(x)
+        return torch.cat([self.box_branch(features), self.cls_branch(features)], dim=1)

@@ -1,0 +1,126 @@
+"""The YOLO-style detector: target assignment, decoding, learning, and its pairing with data."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from litlab.models.yolo_loss import (
+    YOLOLossWeights,
+    assign_targets,
+    decode_detections,
+    grid_points,
+    yolo_loss,
+)
+from litlab.nets.yolo import YOLONet
+from litlab.utils.summary import read_summary
+from tests.conftest import run_cli
+
+
+def test_each_box_gets_central_cells_and_thin_boxes_get_one():
+    points = grid_points(8, 8, 8, torch.device("cpu"))  # a 64x64 image, cells at 4, 12, ...
+    boxes = torch.tensor([[[8.0, 8, 40, 40], [49.5, 20, 52.5, 44], [0, 0, 0, 0]]])
+    labels = torch.tensor([[3, 1, -1]])
+    match = assign_targets(points, boxes, labels, stride=8, radius=2.5)[0]
+    big = points[match == 0]
+    assert len(big) == 16  # cells centred at 12, 20, 28, 36 inside [8, 40] both ways
+    assert ((big > 8) & (big < 40)).all()
+    thin = points[match == 1]  # 3 pixels wide: no cell centre inside, the nearest one learns it
+    assert len(thin) >= 1 and (thin[:, 0] == 52).all()
+    assert not (match == 2).any()  # padding never matches
+
+
+def test_a_cell_inside_two_boxes_learns_the_smaller():
+    points = torch.tensor([[20.0, 20.0]])
+    boxes = torch.tensor([[[0.0, 0, 60, 60], [10, 10, 30, 30]]])
+    match = assign_targets(points, boxes, torch.tensor([[0, 1]]), stride=8, radius=10)
+    assert match.tolist() == [[1]]
+
+
+def encode(box: torch.Tensor, point: torch.Tensor, stride: int) -> torch.Tensor:
+    """The raw distances that decode to `box` from `point` (inverse softplus)."""
+    d = torch.cat([point - box[:2], box[2:] - point]) / stride
+    return d + torch.log(-torch.expm1(-d))
+
+
+def test_decoding_inverts_the_grid_and_applies_nms():
+    stride, h, w = 8, 4, 4
+    output = torch.full((1, 5 + 3, h, w), -20.0)
+    points = grid_points(h, w, stride, torch.device("cpu"))
+    box = torch.tensor([6.0, 5.0, 27.0, 30.0])
+    for cell, score in ((5, 8.0), (6, 2.0)):  # two cells predict the same box: NMS keeps one
+        output[0, :4].view(4, -1)[:, cell] = encode(box, points[cell], stride)
+        output[0, 4].view(-1)[cell] = score
+        output[0, 5 + 2].view(-1)[cell] = score
+    found = decode_detections(output, stride, score_threshold=0.05, nms_iou=0.5)[0]
+    assert found["labels"].tolist() == [2]
+    assert torch.allclose(found["boxes"][0], box, atol=1e-3)
+    assert found["scores"][0] == pytest.approx(
+        torch.sigmoid(torch.tensor(8.0)).item() ** 2, rel=1e-4
+    )
+
+
+def test_loss_goes_down_and_the_net_finds_the_boxes_it_learned():
+    torch.manual_seed(0)
+    x = torch.zeros(4, 1, 48, 48)
+    targets = []
+    for i in range(4):
+        x1, y1 = 4 + 6 * i, 8 + 3 * i
+        x[i, :, y1 : y1 + 16, x1 : x1 + 12] = 1.0
+        targets.append(
+            {"boxes": torch.tensor([[x1, y1, x1 + 12.0, y1 + 16]]), "labels": torch.tensor([i % 2])}
+        )
+    net = YOLONet((1, 48, 48), 2, channels=(16, 32, 32), depth=(1, 1, 1), head=32)
+    opt = torch.optim.Adam(net.parameters(), 3e-3)
+    losses = []
+    for _ in range(150):
+        loss = yolo_loss(net(x), targets, net.stride, YOLOLossWeights())["loss"]
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    assert losses[-1] < 0.25 * losses[0]
+    net.eval()
+    with torch.no_grad():
+        found = decode_detections(net(x), net.stride, score_threshold=0.3)
+    from torchvision.ops import box_iou
+
+    for f, t in zip(found, targets, strict=True):
+        assert f["labels"][0] == t["labels"][0]
+        assert box_iou(f["boxes"][:1], t["boxes"])[0, 0] > 0.7
+
+
+def test_net_head_starts_at_the_prior():
+    net = YOLONet((1, 32, 32), 10, prior=0.01)
+    with torch.no_grad():
+        out = net(torch.randn(2, 1, 32, 32))
+    assert out.shape == (2, 15, 4, 4)
+    assert out[:, 4].sigmoid().mean() == pytest.approx(0.01, rel=0.5)
+    assert math.isclose(net.box_branch[-1].bias[4].item(), math.log(0.01 / 0.99), rel_tol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("model", "data", "sentence"),
+    [
+        ("detector", "mnist", "model=detector needs boxes; data=mnist gives class labels."),
+        (
+            "classifier",
+            "mnist_detection",
+            "model=classifier needs class labels; data=mnist_detection gives boxes.",
+        ),
+        ("gan", "mnist_detection", "data=mnist_detection gives boxes."),
+    ],
+)
+def test_pairs_that_do_not_fit_get_one_sentence(tmp_path, mnist_dir, model, data, sentence):
+    run = tmp_path / "run"
+    result = run_cli(
+        "train.py",
+        [f"model={model}", f"data={data}", f"hydra.run.dir={run}"],
+        env={"DATA_DIR": str(mnist_dir)},
+    )
+    assert result.returncode != 0
+    assert sentence in result.stderr
+    assert "Traceback" not in result.stderr
+    assert read_summary(run)["status"] == "failed"
