@@ -30,6 +30,8 @@ QUIET_TRAIN = [*QUIET, "callbacks.model_summary=null"]
 
 
 def quiet(config_name: str) -> list[str]:
+    if config_name in ("sample", "predict"):  # no trainer, nothing printed
+        return []
     return QUIET_TRAIN if config_name == "train" else QUIET
 
 

@@ -1,6 +1,7 @@
 """Callbacks that draw figures into the run folder and guard training."""
 
 from litlab.callbacks.confusion_matrix import ConfusionMatrixFigure
+from litlab.callbacks.detections import DetectionFigures
 from litlab.callbacks.figures import FigureCallback, save_figure
 from litlab.callbacks.finite_loss import FiniteLoss
 from litlab.callbacks.forecast import ForecastFigure
@@ -11,6 +12,7 @@ from litlab.callbacks.sample_progress import SampleProgress
 
 __all__ = [
     "ConfusionMatrixFigure",
+    "DetectionFigures",
     "FigureCallback",
     "FiniteLoss",
     "ForecastFigure",
