@@ -32,6 +32,7 @@ format: setup
 
 bench: setup
 	$(BIN)/python bench/bench_mnist.py
+	$(BIN)/python bench/bench_detector.py
 
 clean:
 	rm -rf outputs multirun .pytest_cache .ruff_cache

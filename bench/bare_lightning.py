@@ -15,7 +15,7 @@ import statistics
 import pytorch_lightning as pl
 import torch
 import torch.nn.functional as F
-from bench_mnist import SHARED_DATA, EpochTimer
+from common import SHARED_DATA, EpochTimer
 
 from litlab.data import MNISTDataModule
 from litlab.nets import MLP
