@@ -34,7 +34,9 @@ class Residual(nn.Module):
 class YOLONet(nn.Module):
     """Image (B, C, H, W) -> grid (B, 5 + classes, H / stride, W / stride).
 
-    Each stage halves the image (stride = 2 ** len(channels)) and adds `depth` residual blocks.
+    Each stage is a stride-2 conv followed by `depth` residual blocks, so the grid's stride is
+    2 ** len(channels); the first stage works at half resolution already (no full-size conv,
+    where a CPU would spend most of its time on a few channels).
     Per cell the channels are: 4 box distances (left, top, right, bottom, before softplus, in
     units of the stride), 1 objectness logit, then one logit per class.
     """
@@ -45,10 +47,9 @@ class YOLONet(nn.Module):
         self,
         in_shape: Sequence[int],
         num_classes: int,
-        stem: int = 16,
-        channels: Sequence[int] = (32, 64, 128),
-        depth: Sequence[int] = (1, 1, 2),
-        head: int = 64,
+        channels: Sequence[int] = (16, 48, 128),
+        depth: Sequence[int] = (0, 1, 2),
+        head: int = 48,
         activation: str = "silu",
         prior: float = 0.01,
     ) -> None:
@@ -56,8 +57,7 @@ class YOLONet(nn.Module):
         if len(depth) != len(channels):
             raise ValueError("model.net.depth needs one entry per entry of model.net.channels")
         c = in_shape[0]
-        layers: list[nn.Module] = [conv_bn(c, stem, 3, 1, activation)]
-        c = stem
+        layers: list[nn.Module] = []
         for width, blocks in zip(channels, depth, strict=True):
             layers.append(conv_bn(c, width, 3, 2, activation))
             layers.extend(Residual(width, activation) for _ in range(blocks))
