@@ -40,3 +40,34 @@ def test_classifier_under_ddp_keeps_global_batch_and_syncs_test_metrics(tmp_path
     cfg = compose_cfg([f"ckpt_path={summary['best_checkpoint']}"], tmp_path / "eval", "eval")
     single = evaluate(cfg)["metrics"]
     assert single["test/acc"] == pytest.approx(summary["metrics"]["test/acc"], abs=1e-6)
+
+
+@pytest.mark.ddp
+def test_detector_under_ddp_reports_the_map_of_one_process(tmp_path, mnist_dir):
+    run = tmp_path / "ddp"
+    data = [
+        "model=detector",
+        "data=mnist_detection",
+        "data.canvas_size=48",
+        "data.digit_size=[16,24]",
+        "data.train_canvases=128",
+        "data.val_canvases=16",
+        "data.test_canvases=31",  # odd: each process tests its own part, none twice
+    ]
+    result = run_cli(
+        "train.py",
+        ["trainer=ddp_cpu", "trainer.max_epochs=2", *data, f"hydra.run.dir={run}"],
+        env={"OMP_NUM_THREADS": "1", "DATA_DIR": str(mnist_dir)},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    summary = read_summary(run)
+    assert summary["status"] == "ok"
+    assert summary["metrics"]["test/map_50"] > 0.0  # it learned something in two short epochs
+
+    from litlab.eval import evaluate
+
+    # the checkpoint's own config names the data folder
+    cfg = compose_cfg([f"ckpt_path={summary['best_checkpoint']}"], tmp_path / "eval", "eval")
+    single = evaluate(cfg)["metrics"]
+    for name in ("test/map", "test/map_50", "test/map_75"):
+        assert single[name] == pytest.approx(summary["metrics"][name], abs=1e-6)
