@@ -29,6 +29,13 @@ QUIET = [
 QUIET_TRAIN = [*QUIET, "callbacks.model_summary=null"]
 
 
+# Under pytest-xdist every worker trains at once: one thread each (and in the Python processes
+# they start) keeps N workers on N cores from spin-waiting on each other's threads.
+PARALLEL = os.environ.get("PYTEST_XDIST_WORKER") is not None
+if PARALLEL:
+    torch.set_num_threads(1)
+
+
 def quiet(config_name: str) -> list[str]:
     if config_name in ("sample", "predict"):  # no trainer, nothing printed
         return []
@@ -48,6 +55,8 @@ def offline_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mo
     monkeypatch.setenv("DATA_DIR", str(tmp_path_factory.getbasetemp() / "no-data-here"))
     for owner, name, guarded in no_network.replacements():
         monkeypatch.setattr(owner, name, guarded)
+    if PARALLEL:
+        monkeypatch.setenv("OMP_NUM_THREADS", "1")
     path = [str(OFFLINE_SITE), *filter(None, [os.environ.get("PYTHONPATH")])]
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(path))
 
