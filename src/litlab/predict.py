@@ -22,6 +22,7 @@ from omegaconf import DictConfig
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from litlab.builders import existing_checkpoint
+from litlab.callbacks.detections import label_font
 from litlab.cli import launch
 from litlab.conf_dir import conf_dir
 from litlab.data.letterbox import Letterbox, letterbox
@@ -105,6 +106,8 @@ def write_detections(model: LitModule, files: list[Path], out: Path, cfg: DictCo
                 [f"{names[k]} {s:.2f}" for k, s in zip(labels, scores, strict=True)],
                 colors="#ff3030",
                 width=max(1, round(max(image.size) / 160)),
+                font=label_font(),
+                font_size=max(10, round(max(image.size) / 24)),
             )
             Image.fromarray(drawn.permute(1, 2, 0).numpy()).save(out / f"{path.stem}.png")
     return dump(results, out / "detections.json")

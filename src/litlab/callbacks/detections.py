@@ -3,8 +3,11 @@ precision-recall curve behind test mAP@0.5."""
 
 from __future__ import annotations
 
+from functools import cache
+
 import pytorch_lightning as pl
 import torch
+from matplotlib import font_manager
 from matplotlib.figure import Figure
 from torchvision.utils import draw_bounding_boxes, make_grid
 
@@ -12,6 +15,13 @@ from litlab.callbacks.figures import FigureCallback
 from litlab.data.detection import Targets
 
 PREDICTED, TRUTH = "#ff3030", "#30d030"
+
+
+@cache
+def label_font() -> str:
+    """A TrueType font that is always there (matplotlib's DejaVu Sans), so labels can be read;
+    torchvision's built-in bitmap font is a few pixels high."""
+    return font_manager.findfont("DejaVu Sans")
 
 
 def draw_detections(
@@ -34,7 +44,11 @@ def draw_detections(
             for i, k in enumerate(found["labels"])
         ]
         boxes = found["boxes"].detach().cpu().float() * zoom
-        out.append(draw_bounding_boxes(big, boxes, labels, colors=colour, width=2))
+        out.append(
+            draw_bounding_boxes(
+                big, boxes, labels, colors=colour, width=2, font=label_font(), font_size=5 * zoom
+            )
+        )
     return torch.stack(out) if out else images
 
 
