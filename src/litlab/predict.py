@@ -100,15 +100,17 @@ def write_detections(model: LitModule, files: list[Path], out: Path, cfg: DictCo
                 }
                 for box, k, s in zip(boxes.tolist(), labels, scores, strict=True)
             ]
-            drawn = draw_bounding_boxes(
-                pil_to_tensor(image.convert("RGB")),
-                boxes,
-                [f"{names[k]} {s:.2f}" for k, s in zip(labels, scores, strict=True)],
-                colors="#ff3030",
-                width=max(1, round(max(image.size) / 160)),
-                font=label_font(),
-                font_size=max(10, round(max(image.size) / 24)),
-            )
+            drawn = pil_to_tensor(image.convert("RGB"))
+            if len(boxes):
+                drawn = draw_bounding_boxes(
+                    drawn,
+                    boxes,
+                    [f"{names[k]} {s:.2f}" for k, s in zip(labels, scores, strict=True)],
+                    colors="#ff3030",
+                    width=max(1, round(max(image.size) / 160)),
+                    font=label_font(),
+                    font_size=max(10, round(max(image.size) / 24)),
+                )
             Image.fromarray(drawn.permute(1, 2, 0).numpy()).save(out / f"{path.stem}.png")
     return dump(results, out / "detections.json")
 

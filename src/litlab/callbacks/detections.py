@@ -44,6 +44,9 @@ def draw_detections(
             for i, k in enumerate(found["labels"])
         ]
         boxes = found["boxes"].detach().cpu().float() * zoom
+        if len(boxes) == 0:
+            out.append(big.clone())
+            continue
         out.append(
             draw_bounding_boxes(
                 big, boxes, labels, colors=colour, width=2, font=label_font(), font_size=5 * zoom
