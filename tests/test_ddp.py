@@ -43,30 +43,31 @@ def test_classifier_under_ddp_keeps_global_batch_and_syncs_test_metrics(tmp_path
 
 
 @pytest.mark.ddp
-def test_detector_under_ddp_reports_the_map_of_one_process(tmp_path, mnist_dir):
+def test_detector_under_ddp_reports_the_map_of_one_process(tmp_path, mnist_dir, monkeypatch):
     run = tmp_path / "ddp"
     data = [
         "model=detector",
         "data=mnist_detection",
         "data.canvas_size=48",
         "data.digit_size=[16,24]",
-        "data.train_canvases=128",
+        "data.train_canvases=512",
         "data.val_canvases=16",
         "data.test_canvases=31",  # odd: each process tests its own part, none twice
     ]
     result = run_cli(
         "train.py",
-        ["trainer=ddp_cpu", "trainer.max_epochs=2", *data, f"hydra.run.dir={run}"],
+        ["trainer=ddp_cpu", "trainer.max_epochs=4", *data, f"hydra.run.dir={run}"],
         env={"OMP_NUM_THREADS": "1", "DATA_DIR": str(mnist_dir)},
     )
     assert result.returncode == 0, result.stderr[-3000:]
     summary = read_summary(run)
     assert summary["status"] == "ok"
-    assert summary["metrics"]["test/map_50"] > 0.0  # it learned something in two short epochs
+    # it learned something (one process, same settings: 0.33): the comparison below means something
+    assert summary["metrics"]["test/map_50"] > 0.1
 
     from litlab.eval import evaluate
 
-    # the checkpoint's own config names the data folder
+    monkeypatch.setenv("DATA_DIR", str(mnist_dir))
     cfg = compose_cfg([f"ckpt_path={summary['best_checkpoint']}"], tmp_path / "eval", "eval")
     single = evaluate(cfg)["metrics"]
     for name in ("test/map", "test/map_50", "test/map_75"):

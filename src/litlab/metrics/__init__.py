@@ -1,1 +1,2 @@
-"""Metrics torchmetrics does not offer offline: Fréchet distance on litlab features."""
+"""Metrics beyond what torchmetrics offers as is: Fréchet distance on litlab features offline,
+and mean average precision synced over uneven shares of the test set."""

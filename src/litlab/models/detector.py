@@ -6,9 +6,9 @@ from typing import Any
 
 import torch
 from torchmetrics import MeanMetric
-from torchmetrics.detection import MeanAveragePrecision
 
 from litlab.data.detection import Targets
+from litlab.metrics.mean_ap import MeanAveragePrecisionAnyCount
 from litlab.models.base import LitModule
 from litlab.models.yolo_loss import YOLOLossWeights, decode_detections, yolo_loss
 
@@ -20,7 +20,8 @@ class Detector(LitModule):
 
     Logs `{stage}/loss` (and its box / objectness / classes parts), `val/map_50` (the monitor),
     `{val,test}/map`, `map_50`, `map_75` from torchmetrics' `MeanAveragePrecision` (synced
-    across devices), and keeps the test metric's precision table for the PR-curve figure.
+    across devices, whatever share of the images each holds), and keeps the test metric's
+    precision table for the PR-curve figure.
     """
 
     inputs = ("image",)
@@ -50,8 +51,8 @@ class Detector(LitModule):
         self.stride: int = self.net.stride
         self.weights = YOLOLossWeights(**(loss_weights or {}))
         self.val_loss, self.test_loss = MeanMetric(), MeanMetric()
-        self.val_map = MeanAveragePrecision(box_format="xyxy", iou_type="bbox")
-        self.test_map = MeanAveragePrecision(
+        self.val_map = MeanAveragePrecisionAnyCount(box_format="xyxy", iou_type="bbox")
+        self.test_map = MeanAveragePrecisionAnyCount(
             box_format="xyxy", iou_type="bbox", class_metrics=True, extended_summary=True
         )
         self.test_results: dict[str, Any] = {}
@@ -90,7 +91,7 @@ class Detector(LitModule):
         return parts["loss"]
 
     def evaluate(
-        self, batch: Any, loss: MeanMetric, average_precision: MeanAveragePrecision
+        self, batch: Any, loss: MeanMetric, average_precision: MeanAveragePrecisionAnyCount
     ) -> None:
         x, targets = batch
         output = self(x)
