@@ -101,6 +101,11 @@ def test_net_head_starts_at_the_prior():
     assert math.isclose(net.box_branch[-1].bias[4].item(), math.log(0.01 / 0.99), rel_tol=1e-5)
 
 
+SMALL = {
+    "mnist_detection": ["data.train_canvases=8", "data.val_canvases=4", "data.test_canvases=4"]
+}
+
+
 @pytest.mark.parametrize(
     ("model", "data", "sentence"),
     [
@@ -117,7 +122,7 @@ def test_pairs_that_do_not_fit_get_one_sentence(tmp_path, mnist_dir, model, data
     run = tmp_path / "run"
     result = run_cli(
         "train.py",
-        [f"model={model}", f"data={data}", f"hydra.run.dir={run}"],
+        [f"model={model}", f"data={data}", f"hydra.run.dir={run}", *SMALL.get(data, [])],
         env={"DATA_DIR": str(mnist_dir)},
     )
     assert result.returncode != 0
