@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,6 @@ import torch
 from omegaconf import DictConfig
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from litlab.builders import existing_checkpoint
 from litlab.callbacks.detections import label_font
 from litlab.cli import launch
 from litlab.conf_dir import conf_dir
@@ -29,8 +27,8 @@ from litlab.data.letterbox import Letterbox, letterbox
 from litlab.data.spec import DataSpec
 from litlab.errors import ConfigError, DataError
 from litlab.models.base import LitModule
-from litlab.runner import user_error
-from litlab.utils.checkpoints import read_checkpoint
+from litlab.runner import run_or_explain
+from litlab.utils.checkpoints import load_model
 
 log = logging.getLogger(__name__)
 
@@ -156,26 +154,17 @@ def default_output(ckpt: Path, inputs: Path) -> Path:
 
 def predict(cfg: DictConfig) -> Path:
     """Load the checkpoint's model, run it over the inputs, write what its task writes."""
-    path = existing_checkpoint(cfg.ckpt_path)
-    if path is None or path in ("last", "best"):
-        raise ConfigError("predict needs ckpt_path=<path to a .ckpt file>.")
-    stored = read_checkpoint(path).get("litlab_config") or {}
-    target = (stored.get("model") or {}).get("_target_")
-    if target is None:
-        raise ConfigError(f"{path} was not written by litlab (no model recorded in it).")
-    model_cls = hydra.utils.get_class(target)
-    device = "cuda" if cfg.device == "auto" and torch.cuda.is_available() else cfg.device
-    device = "cpu" if device == "auto" else device
-    model = model_cls.load_from_checkpoint(path, map_location=device, weights_only=True)
-    model.eval()
+    model = load_model(cfg.ckpt_path, cfg.device)
+    target = type(model).__name__
     writer = WRITERS.get(model.spec.target)
     if model.spec.input_kind != "image" or writer is None:
         raise ConfigError(
             f"predict.py reads image files for detectors and image classifiers; "
-            f"{target.rsplit('.', 1)[-1]} on {model.spec.describe()} is not one of them."
+            f"{target} on {model.spec.describe()} is not one of them."
         )
     files = image_files(str(cfg.inputs))
-    out = Path(cfg.out) if cfg.out else default_output(Path(path), Path(str(cfg.inputs)))
+    ckpt = Path(str(cfg.ckpt_path))
+    out = Path(cfg.out) if cfg.out else default_output(ckpt, Path(str(cfg.inputs)))
     out.mkdir(parents=True, exist_ok=True)
     written = writer(model, files, out, cfg)
     log.info("Predicted %d images; results in %s", len(files), written)
@@ -185,14 +174,7 @@ def predict(cfg: DictConfig) -> Path:
 
 @hydra.main(version_base="1.3", config_path=conf_dir(), config_name="predict")
 def hydra_main(cfg: DictConfig) -> None:
-    try:
-        predict(cfg)
-    except Exception as exc:
-        problem = user_error(exc)
-        if problem is None:
-            raise
-        print(f"error: {problem}", file=sys.stderr)
-        sys.exit(1)
+    run_or_explain(predict, cfg)
 
 
 def main() -> None:

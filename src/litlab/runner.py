@@ -38,6 +38,19 @@ def user_error(exc: BaseException) -> LitlabError | None:
     return None
 
 
+def run_or_explain(task: Callable[[DictConfig], Any], cfg: DictConfig) -> Any:
+    """Run a script that leaves no run folder (sample, predict): a user's mistake is one
+    sentence on stderr and exit 1, anything else the traceback it is."""
+    try:
+        return task(cfg)
+    except Exception as exc:
+        problem = user_error(exc)
+        if problem is None:
+            raise
+        print(f"error: {problem}", file=sys.stderr)
+        sys.exit(1)
+
+
 def config_error(exc: BaseException) -> ConfigError | None:
     """A config error (OmegaConf, Hydra) that no litlab code explained, in one sentence."""
     if not isinstance(exc, CONFIG_ERRORS):

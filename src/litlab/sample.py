@@ -7,7 +7,6 @@ returning (n, C, H, W) images in [0, 1]; the noise comes from a generator seeded
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 
 import hydra
@@ -16,12 +15,11 @@ import torch
 from omegaconf import DictConfig
 from torchvision.utils import save_image
 
-from litlab.builders import existing_checkpoint
 from litlab.cli import launch
 from litlab.conf_dir import conf_dir
 from litlab.errors import ConfigError
-from litlab.runner import user_error
-from litlab.utils.checkpoints import read_checkpoint
+from litlab.runner import run_or_explain
+from litlab.utils.checkpoints import load_model
 from litlab.utils.config import plain
 
 log = logging.getLogger(__name__)
@@ -35,24 +33,14 @@ def default_output(ckpt: Path, n: int) -> Path:
 
 def sample(cfg: DictConfig) -> Path:
     """Load the model class recorded in the checkpoint, draw `cfg.n` images, write the grid."""
-    path = existing_checkpoint(cfg.ckpt_path)
-    if path is None or path in ("last", "best"):
-        raise ConfigError("sample needs ckpt_path=<path to a .ckpt file>.")
     if cfg.n < 1:
         raise ConfigError(f"n must be a positive number of images, got {cfg.n}.")
-    stored = read_checkpoint(path).get("litlab_config") or {}
-    target = (stored.get("model") or {}).get("_target_")
-    if target is None:
-        raise ConfigError(f"{path} was not written by litlab (no model recorded in it).")
-    model_cls = hydra.utils.get_class(target)
-    if not callable(getattr(model_cls, "sample", None)):
-        raise ConfigError(f"{target.rsplit('.', 1)[-1]} cannot generate images (it has no sample).")
-
+    model = load_model(cfg.ckpt_path, cfg.device)
+    if not callable(getattr(model, "sample", None)):
+        raise ConfigError(f"{type(model).__name__} cannot generate images (it has no sample).")
     pl.seed_everything(cfg.seed, verbose=False)
-    device = "cuda" if cfg.device == "auto" and torch.cuda.is_available() else cfg.device
-    device = "cpu" if device == "auto" else device
-    model = model_cls.load_from_checkpoint(path, map_location=device, weights_only=True)
-    model.eval()
+    device = model.device.type
+    path = str(cfg.ckpt_path)
     labels = plain(cfg.labels)
     if labels is not None:
         labels = torch.as_tensor(labels if isinstance(labels, list) else [labels] * cfg.n)
@@ -71,14 +59,7 @@ def sample(cfg: DictConfig) -> Path:
 
 @hydra.main(version_base="1.3", config_path=conf_dir(), config_name="sample")
 def hydra_main(cfg: DictConfig) -> None:
-    try:
-        sample(cfg)
-    except Exception as exc:
-        problem = user_error(exc)
-        if problem is None:
-            raise
-        print(f"error: {problem}", file=sys.stderr)
-        sys.exit(1)
+    run_or_explain(sample, cfg)
 
 
 def main() -> None:

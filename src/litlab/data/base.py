@@ -82,6 +82,31 @@ class LitDataModule(pl.LightningDataModule):
         default); the train app reports them in summary.json beside the network's."""
         return {}
 
+    def dataset(self, split: str) -> Dataset:
+        """The dataset of one split ('train', 'val', 'test'), after `setup()`: the attribute
+        `<split>_set` unless a subclass keeps its splits otherwise."""
+        dataset = getattr(self, f"{split}_set", None)
+        if dataset is None:
+            raise RuntimeError(f"{type(self).__name__} has no {split} split before setup()")
+        return dataset
+
+    @property
+    def drop_last_train(self) -> bool:
+        """Whether the training loader drops its last, incomplete batch (default: keep it)."""
+        return False
+
+    def train_dataloader(self) -> DataLoader:
+        return self.make_loader(self.dataset("train"), shuffle=True, drop_last=self.drop_last_train)
+
+    def val_dataloader(self) -> DataLoader:
+        return self.make_loader(self.dataset("val"), shuffle=False)
+
+    def test_dataloader(self) -> DataLoader:
+        return self.make_loader(self.dataset("test"), shuffle=False)
+
+    def predict_dataloader(self) -> DataLoader:
+        return self.test_dataloader()
+
     def make_loader(self, dataset: Dataset, shuffle: bool, drop_last: bool = False) -> DataLoader:
         """Training loaders get Lightning's DistributedSampler under DDP; evaluation loaders get
         an unpadded one, so every validation and test example counts exactly once."""

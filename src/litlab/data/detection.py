@@ -128,18 +128,6 @@ class DetectionDataModule(LitDataModule):
             std=tuple(self.std.flatten().tolist()) if self.normalize else (),
         )
 
-    def train_dataloader(self):
-        return self.make_loader(self.train_set, shuffle=True)
-
-    def val_dataloader(self):
-        return self.make_loader(self.val_set, shuffle=False)
-
-    def test_dataloader(self):
-        return self.make_loader(self.test_set, shuffle=False)
-
-    def predict_dataloader(self):
-        return self.test_dataloader()
-
     def prepare_batch(self, batch: Any, augment: bool = False) -> tuple[torch.Tensor, Targets]:
         """A loader's padded uint8 batch as model inputs: pixels in [0, 1], augmented with
         their boxes when `augment`, normalised; targets as torchvision's list of dicts."""

@@ -78,18 +78,6 @@ class ImageDataModule(LitDataModule):
         self.mean = x.mean(dim=(0, 2, 3)).view(1, -1, 1, 1)
         self.std = x.std(dim=(0, 2, 3)).clamp_min(1e-6).view(1, -1, 1, 1)
 
-    def train_dataloader(self):
-        return self.make_loader(self.train_set, shuffle=True)
-
-    def val_dataloader(self):
-        return self.make_loader(self.val_set, shuffle=False)
-
-    def test_dataloader(self):
-        return self.make_loader(self.test_set, shuffle=False)
-
-    def predict_dataloader(self):
-        return self.test_dataloader()
-
     def prepare_batch(self, batch: Any, augment: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
         """A loader's uint8 batch as model inputs: scaled to [0, 1], augmented when `augment`
         (and augmentation is configured), normalised; labels as int64.

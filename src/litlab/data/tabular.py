@@ -182,22 +182,10 @@ class TabularDataModule(LitDataModule):
         return DataSpec(**common, target="value", target_shape=(1,), extra=extra)
 
     # ------------------------------------------------------------------ loaders
-    def train_dataloader(self):
-        return self.make_loader(self.train_set, shuffle=True, drop_last=self.drop_last_train)
-
     @property
     def drop_last_train(self) -> bool:
         # batch norm cannot train on a final batch of one row
         return len(self.train_set) % self.device_batch_size == 1
-
-    def val_dataloader(self):
-        return self.make_loader(self.val_set, shuffle=False)
-
-    def test_dataloader(self):
-        return self.make_loader(self.test_set, shuffle=False)
-
-    def predict_dataloader(self):
-        return self.test_dataloader()
 
     # ------------------------------------------------------------------ baselines
     def baselines(self) -> dict[str, dict[str, float]]:

@@ -189,17 +189,8 @@ class TimeSeriesDataModule(LitDataModule):
         return bounds
 
     # ------------------------------------------------------------------ loaders
-    def train_dataloader(self):
-        return self.make_loader(self.sets["train"], shuffle=True)
-
-    def val_dataloader(self):
-        return self.make_loader(self.sets["val"], shuffle=False)
-
-    def test_dataloader(self):
-        return self.make_loader(self.sets["test"], shuffle=False)
-
-    def predict_dataloader(self):
-        return self.test_dataloader()
+    def dataset(self, split: str) -> TensorBatches:
+        return self.sets[split]
 
     # ------------------------------------------------------------------ baselines
     def unscale(self, y: np.ndarray) -> np.ndarray:

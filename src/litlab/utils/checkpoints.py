@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+import hydra.utils
+import pytorch_lightning as pl
 import torch
 from pytorch_lightning.plugins.io import TorchCheckpointIO
 
@@ -18,6 +20,23 @@ def read_checkpoint(path: str | Path) -> dict[str, Any]:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:
         raise ConfigError(f"ckpt_path={path} is not a readable checkpoint ({exc}).") from None
+
+
+def load_model(ckpt_path: Any, device: str = "auto") -> pl.LightningModule:
+    """The litlab model saved in `ckpt_path` (its class is recorded in the checkpoint), loaded
+    with `weights_only=True` onto `device` (auto: a GPU when there is one), in eval mode."""
+    path = Path(str(ckpt_path)) if ckpt_path not in (None, "", "null") else None
+    if path is None or not path.is_file():
+        raise ConfigError(f"ckpt_path={ckpt_path} does not exist; give the path of a .ckpt file.")
+    stored = read_checkpoint(path).get("litlab_config") or {}
+    target = (stored.get("model") or {}).get("_target_")
+    if target is None:
+        raise ConfigError(f"{path} was not written by litlab (no model recorded in it).")
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    model_cls = hydra.utils.get_class(target)
+    model = model_cls.load_from_checkpoint(path, map_location=device, weights_only=True)
+    return model.eval()
 
 
 class AtomicCheckpointIO(TorchCheckpointIO):
