@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import cache
 
+import numpy as np
 import pytorch_lightning as pl
 import torch
 from matplotlib import font_manager
@@ -58,8 +59,9 @@ def draw_detections(
 def plot_precision_recall(precision: torch.Tensor, names: list[str]) -> Figure:
     """COCO precision table (IoU thresholds, recall points, classes, areas, max detections)
     at IoU 0.5, all areas, the most detections: one faint line per class, the mean in bold."""
-    table = precision[0, :, :, 0, -1]  # (101 recall points, classes); -1 where a class is absent
-    recall = torch.linspace(0, 1, table.shape[0])
+    # (101 recall points, classes); -1 where a class is absent
+    table = precision[0, :, :, 0, -1].cpu().numpy()
+    recall = np.linspace(0, 1, table.shape[0])
     fig = Figure(figsize=(5.5, 4.5))
     ax = fig.subplots()
     present = [k for k in range(table.shape[1]) if (table[:, k] >= 0).all()]
@@ -68,7 +70,7 @@ def plot_precision_recall(precision: torch.Tensor, names: list[str]) -> Figure:
             recall, table[:, k], lw=0.8, alpha=0.45, label=f"{names[k]} ({table[:, k].mean():.3f})"
         )
     if present:
-        mean = table[:, present].mean(dim=1)
+        mean = table[:, present].mean(axis=1)
         ax.plot(recall, mean, lw=2.2, color="black", label=f"mean (AP50 {mean.mean():.3f})")
     ax.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02))
     ax.set_title("test precision-recall at IoU 0.5")
