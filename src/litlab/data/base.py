@@ -82,7 +82,7 @@ class LitDataModule(pl.LightningDataModule):
         default); the train app reports them in summary.json beside the network's."""
         return {}
 
-    def dataset(self, split: str) -> Dataset:
+    def split_set(self, split: str) -> Dataset:
         """The dataset of one split ('train', 'val', 'test'), after `setup()`: the attribute
         `<split>_set` unless a subclass keeps its splits otherwise."""
         dataset = getattr(self, f"{split}_set", None)
@@ -96,13 +96,15 @@ class LitDataModule(pl.LightningDataModule):
         return False
 
     def train_dataloader(self) -> DataLoader:
-        return self.make_loader(self.dataset("train"), shuffle=True, drop_last=self.drop_last_train)
+        return self.make_loader(
+            self.split_set("train"), shuffle=True, drop_last=self.drop_last_train
+        )
 
     def val_dataloader(self) -> DataLoader:
-        return self.make_loader(self.dataset("val"), shuffle=False)
+        return self.make_loader(self.split_set("val"), shuffle=False)
 
     def test_dataloader(self) -> DataLoader:
-        return self.make_loader(self.dataset("test"), shuffle=False)
+        return self.make_loader(self.split_set("test"), shuffle=False)
 
     def predict_dataloader(self) -> DataLoader:
         return self.test_dataloader()

@@ -189,7 +189,7 @@ class TimeSeriesDataModule(LitDataModule):
         return bounds
 
     # ------------------------------------------------------------------ loaders
-    def dataset(self, split: str) -> TensorBatches:
+    def split_set(self, split: str) -> TensorBatches:
         return self.sets[split]
 
     # ------------------------------------------------------------------ baselines
