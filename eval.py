@@ -1,6 +1,6 @@
 """Test a checkpoint: `python eval.py ckpt_path=outputs/.../checkpoints/last.ckpt`."""
 
-from litlab.eval import main
+from litlab.commands import evaluate
 
 if __name__ == "__main__":
-    main()
+    evaluate()

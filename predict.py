@@ -1,6 +1,6 @@
 """Predict on image files: `python predict.py ckpt_path=PATH inputs=DIR_OR_FILE [out=DIR]`."""
 
-from litlab.predict import main
+from litlab.commands import predict
 
 if __name__ == "__main__":
-    main()
+    predict()

@@ -1,6 +1,6 @@
 """Train a model: `python train.py model=vae data=mnist` (see conf/train.yaml)."""
 
-from litlab.train import main
+from litlab.commands import train
 
 if __name__ == "__main__":
-    main()
+    train()

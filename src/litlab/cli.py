@@ -17,6 +17,7 @@ run's config and folder (`litlab.resume`), and a CSV table whose target holds nu
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
 from collections.abc import Callable
@@ -30,6 +31,8 @@ from omegaconf import DictConfig, OmegaConf
 
 from litlab.conf_dir import conf_dir
 from litlab.errors import LitlabError
+from litlab.fits import config_problem
+from litlab.help import help_text
 from litlab.resume import key_of, resume_overrides
 from litlab.utils.summary import write_summary
 
@@ -37,6 +40,8 @@ RUN_FOLDER_KEYS = ("hydra.", "paths.", "task_name")
 # options whose default is a number but that take strings too ("auto", "0,1")
 FLEXIBLE_KEYS = ("trainer.devices",)
 MULTIRUN_FLAGS = ("-m", "--multirun")
+HELP_FLAGS = ("-h", "--help")  # litlab's help (litlab.help); --hydra-help is Hydra's
+COMPOSED: dict[tuple[str, tuple[str, ...]], DictConfig | Exception] = {}  # see `composed`
 
 
 def parses(override: str) -> bool:
@@ -70,13 +75,26 @@ def explain(exc: Exception, overrides: list[str]) -> str:
     return text.splitlines()[0].rstrip(".") + "."
 
 
+def composed(config_name: str, overrides: list[str]) -> DictConfig:
+    """The config, Hydra's own included, that `overrides` compose into; each distinct command
+    line is composed once per process (composing is most of the time a check takes)."""
+    key = (config_name, tuple(overrides))
+    if key not in COMPOSED:
+        try:
+            with initialize_config_dir(conf_dir(), version_base="1.3"):
+                COMPOSED[key] = compose(config_name, list(overrides), return_hydra_config=True)
+        except Exception as exc:  # kept too: the same line fails the same way
+            COMPOSED[key] = exc
+    if isinstance(COMPOSED[key], Exception):
+        raise COMPOSED[key]
+    return COMPOSED[key]
+
+
 def run_folder(config_name: str, overrides: list[str], multirun: bool = False) -> Path | None:
     """The run (or sweep) folder Hydra would have made, from the overrides that decide it."""
     kept = [o for o in overrides if o.lstrip("+~").startswith(RUN_FOLDER_KEYS)]
     try:
-        kept = sweep_jobs(kept)[0] if multirun else kept
-        with initialize_config_dir(conf_dir(), version_base="1.3"):
-            cfg = compose(config_name, overrides=kept, return_hydra_config=True)
+        cfg = composed(config_name, sweep_jobs(kept)[0] if multirun else kept)
         return Path(OmegaConf.select(cfg, "hydra.sweep.dir" if multirun else "hydra.run.dir"))
     except Exception:  # the folder is a courtesy; the error message is what matters
         return None
@@ -109,14 +127,15 @@ def sweep_jobs(overrides: list[str]) -> list[list[str]]:
 
 def check_overrides(config_name: str, overrides: list[str], multirun: bool = False) -> str | None:
     """None when the overrides compose (in a multirun, with each sweep value) into a config
-    with every mandatory value set and numbers and flags where the defaults have them."""
+    with every mandatory value set, numbers and flags where the defaults have them, and (for
+    training) a model that fits its data as far as the config tells (litlab.fits)."""
     try:
-        with initialize_config_dir(conf_dir(), version_base="1.3"):
-            for job in sweep_jobs(overrides) if multirun else [overrides]:
-                cfg = compose(config_name, overrides=job, return_hydra_config=True)
-                reason = missing_value(cfg, config_name) or wrong_type(config_name, job, cfg)
-                if reason:
-                    return reason
+        for job in sweep_jobs(overrides) if multirun else [overrides]:
+            cfg = composed(config_name, job)
+            reason = missing_value(cfg, config_name) or wrong_type(config_name, job, cfg)
+            reason = reason or (config_problem(cfg) if config_name == "train" else None)
+            if reason:
+                return reason
     except HydraException as exc:
         return explain(exc, overrides)
     except Exception as exc:  # OmegaConf and Hydra internals raise plain errors too
@@ -149,7 +168,7 @@ def wrong_type(config_name: str, job: list[str], cfg: DictConfig) -> str | None:
     if not values:
         return None
     rest = [o for o in job if o not in values.values()]
-    defaults = compose(config_name, overrides=rest)
+    defaults = composed(config_name, rest)
     for key, line in values.items():
         # `${hydra:...}` values cannot resolve outside Hydra's runtime; they read as None
         default = OmegaConf.select(defaults, key, throw_on_resolution_failure=False)
@@ -183,8 +202,7 @@ def default_model(config_name: str, args: list[str]) -> list[str]:
     if config_name != "train" or chosen & {"model", "experiment"}:
         return args  # model.label_smoothing=... keeps the classifier, which then says why
     try:
-        with initialize_config_dir(conf_dir(), version_base="1.3"):
-            data = compose(config_name, overrides=args).data
+        data = composed(config_name, args).data
     except Exception:  # check_overrides explains what does not compose
         return args
     if not str(data.get("_target_", "")).endswith(".TabularDataModule") or data.get("task"):
@@ -219,6 +237,10 @@ def launch(config_name: str, hydra_main: Callable[[], Any], summary: bool = True
     """Run `hydra_main` (a `@hydra.main` function) if the command line composes; otherwise
     exit 1 with the reason, also written to the run folder's summary.json when `summary`."""
     given = sys.argv[1:]
+    if any(a in HELP_FLAGS for a in given):
+        with contextlib.suppress(BrokenPipeError):  # `--help | head`
+            print(help_text(config_name), flush=True)
+        sys.exit(0)
     flags = [a for a in given if not is_override(a)]
     args = [a for a in given if is_override(a)]
     multirun = any(f in MULTIRUN_FLAGS for f in flags)

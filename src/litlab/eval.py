@@ -17,14 +17,10 @@ from litlab.builders import (
     existing_checkpoint,
     group_choice,
 )
-from litlab.cli import launch
-from litlab.conf_dir import conf_dir
 from litlab.data.spec import DataSpec
 from litlab.errors import ConfigError, IncompatibleError
-from litlab.runner import run_task
 from litlab.train import stage_metrics
 from litlab.utils.checkpoints import read_checkpoint
-from litlab.utils.print_config import print_config_tree
 
 log = logging.getLogger(__name__)
 
@@ -69,19 +65,3 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
         "metrics": stage_metrics(trainer.callback_metrics),
         "best_checkpoint": path,
     }
-
-
-@hydra.main(version_base="1.3", config_path=conf_dir(), config_name="eval")
-def hydra_main(cfg: DictConfig) -> None:
-    if cfg.get("print_config"):
-        print_config_tree(cfg)
-    run_task(cfg, evaluate)
-
-
-def main() -> None:
-    """The console script: check the command line composes, then run through Hydra."""
-    launch("eval", hydra_main)
-
-
-if __name__ == "__main__":
-    main()

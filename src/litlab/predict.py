@@ -15,19 +15,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import hydra
 import torch
 from omegaconf import DictConfig
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from litlab.callbacks.detections import label_font
-from litlab.cli import launch
-from litlab.conf_dir import conf_dir
 from litlab.data.letterbox import Letterbox, letterbox
 from litlab.data.spec import DataSpec
 from litlab.errors import ConfigError, DataError
 from litlab.models.base import LitModule
-from litlab.runner import run_or_explain
 from litlab.utils.checkpoints import load_model
 
 log = logging.getLogger(__name__)
@@ -170,17 +166,3 @@ def predict(cfg: DictConfig) -> Path:
     log.info("Predicted %d images; results in %s", len(files), written)
     print(written)
     return written
-
-
-@hydra.main(version_base="1.3", config_path=conf_dir(), config_name="predict")
-def hydra_main(cfg: DictConfig) -> None:
-    run_or_explain(predict, cfg)
-
-
-def main() -> None:
-    """The console script: check the command line composes, then run through Hydra."""
-    launch("predict", hydra_main, summary=False)
-
-
-if __name__ == "__main__":
-    main()

@@ -9,16 +9,12 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import hydra
 import pytorch_lightning as pl
 import torch
 from omegaconf import DictConfig
 from torchvision.utils import save_image
 
-from litlab.cli import launch
-from litlab.conf_dir import conf_dir
 from litlab.errors import ConfigError
-from litlab.runner import run_or_explain
 from litlab.utils.checkpoints import load_model
 from litlab.utils.config import plain
 
@@ -55,17 +51,3 @@ def sample(cfg: DictConfig) -> Path:
     log.info("Wrote %d samples to %s", cfg.n, out)
     print(out)
     return out
-
-
-@hydra.main(version_base="1.3", config_path=conf_dir(), config_name="sample")
-def hydra_main(cfg: DictConfig) -> None:
-    run_or_explain(sample, cfg)
-
-
-def main() -> None:
-    """The console script: check the command line composes, then run through Hydra."""
-    launch("sample", hydra_main, summary=False)  # sampling leaves no run folder
-
-
-if __name__ == "__main__":
-    main()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import hydra
 import pytorch_lightning as pl
 from omegaconf import DictConfig
 from pytorch_lightning.callbacks import ModelCheckpoint
@@ -18,12 +17,7 @@ from litlab.builders import (
     build_trainer,
     existing_checkpoint,
 )
-from litlab.cli import launch
-from litlab.conf_dir import conf_dir
 from litlab.lr_finder import find_lr
-from litlab.runner import run_task
-from litlab.utils.config import plain
-from litlab.utils.print_config import print_config_tree
 
 log = logging.getLogger(__name__)
 
@@ -83,21 +77,3 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         "monitor": model.monitor,
         **extra,
     }
-
-
-@hydra.main(version_base="1.3", config_path=conf_dir(), config_name="train")
-def hydra_main(cfg: DictConfig) -> float | None:
-    if cfg.get("print_config"):
-        print_config_tree(cfg)
-    result = run_task(cfg, train)
-    value = result["metrics"].get(cfg.get("optimized_metric") or result.get("monitor"))
-    return None if value is None else float(plain(value))
-
-
-def main() -> None:
-    """The console script: check the command line composes, then run through Hydra."""
-    launch("train", hydra_main)
-
-
-if __name__ == "__main__":
-    main()

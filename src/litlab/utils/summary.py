@@ -8,13 +8,14 @@ import os
 from pathlib import Path
 from typing import Any
 
-import torch
-
 
 def to_number(value: Any) -> Any:
-    """Tensors and numpy scalars to floats; NaN/inf to None (JSON has no NaN)."""
-    if isinstance(value, torch.Tensor):
-        value = value.item() if value.numel() == 1 else value.tolist()
+    """Tensors and numpy values to floats (or lists); NaN/inf to None (JSON has no NaN).
+
+    Duck-typed, so that writing a summary (also a failed one, before torch is imported) never
+    needs torch."""
+    if hasattr(value, "tolist") and getattr(value, "ndim", 0) > 0 and math.prod(value.shape) != 1:
+        return value.tolist()
     if hasattr(value, "item") and not isinstance(value, list | dict):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):

@@ -1,0 +1,80 @@
+"""The console scripts (`python train.py`, `litlab-train`, ...): check the command line, then
+run the task.
+
+Only Hydra and the command-line check are imported here, so `--help`, `--cfg job` and a
+mistyped option answer in about a second. A task's own imports (torch, Lightning, the chosen
+data and model) happen once its command line composes, inside the Hydra function.
+"""
+
+from __future__ import annotations
+
+import hydra
+from omegaconf import DictConfig
+
+from litlab.cli import launch
+from litlab.conf_dir import conf_dir
+
+
+def print_config(cfg: DictConfig) -> None:
+    if cfg.get("print_config"):
+        from litlab.utils.print_config import print_config_tree
+
+        print_config_tree(cfg)
+
+
+@hydra.main(version_base="1.3", config_path=conf_dir(), config_name="train")
+def run_train(cfg: DictConfig) -> float | None:
+    """Fit, then test; returns the optimized metric to a sweeper."""
+    from litlab.runner import run_task
+    from litlab.train import train
+    from litlab.utils.config import plain
+
+    print_config(cfg)
+    result = run_task(cfg, train)
+    value = result["metrics"].get(cfg.get("optimized_metric") or result.get("monitor"))
+    return None if value is None else float(plain(value))
+
+
+@hydra.main(version_base="1.3", config_path=conf_dir(), config_name="eval")
+def run_eval(cfg: DictConfig) -> None:
+    from litlab.eval import evaluate
+    from litlab.runner import run_task
+
+    print_config(cfg)
+    run_task(cfg, evaluate)
+
+
+@hydra.main(version_base="1.3", config_path=conf_dir(), config_name="sample")
+def run_sample(cfg: DictConfig) -> None:
+    from litlab.runner import run_or_explain
+    from litlab.sample import sample
+
+    run_or_explain(sample, cfg)
+
+
+@hydra.main(version_base="1.3", config_path=conf_dir(), config_name="predict")
+def run_predict(cfg: DictConfig) -> None:
+    from litlab.predict import predict
+    from litlab.runner import run_or_explain
+
+    run_or_explain(predict, cfg)
+
+
+def train() -> None:
+    """`litlab-train`: fit a model on its data, then test the best checkpoint."""
+    launch("train", run_train)
+
+
+def evaluate() -> None:
+    """`litlab-eval`: test a checkpoint on its data (or another)."""
+    launch("eval", run_eval)
+
+
+def sample() -> None:
+    """`litlab-sample`: a PNG grid of a generative model's images."""
+    launch("sample", run_sample, summary=False)  # sampling leaves no run folder
+
+
+def predict() -> None:
+    """`litlab-predict`: a trained model's predictions on image files."""
+    launch("predict", run_predict, summary=False)
