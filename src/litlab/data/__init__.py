@@ -1,28 +1,23 @@
-"""LightningDataModules, one file per data family; each describes itself with a DataSpec."""
+"""LightningDataModules, one file per data family; each describes itself with a DataSpec.
 
-from litlab.data.base import LitDataModule
-from litlab.data.cifar import CIFAR10DataModule, CIFAR100DataModule
-from litlab.data.digits import DigitsDataModule
-from litlab.data.mnist import MNISTDataModule
-from litlab.data.mnist_detection import MNISTDetectionDataModule
-from litlab.data.spec import DataSpec
-from litlab.data.yolo_folder import YOLOFolderDataModule
+Members are imported on first use (litlab.lazy), so each run loads only its own data family.
+"""
 
-__all__ = [
-    "CIFAR10DataModule",
-    "CIFAR100DataModule",
-    "DataSpec",
-    "DigitsDataModule",
-    "LitDataModule",
-    "MNISTDataModule",
-    "MNISTDetectionDataModule",
-    "YOLOFolderDataModule",
-]
-from litlab.data.bundled_tables import BundledTableDataModule
-from litlab.data.tabular import TabularDataModule
+from litlab.lazy import lazy_members
 
-__all__ += ["BundledTableDataModule", "TabularDataModule"]
-from litlab.data.bundled_series import BundledSeriesDataModule  # noqa: E402
-from litlab.data.timeseries import TimeSeriesDataModule  # noqa: E402
-
-__all__ += ["BundledSeriesDataModule", "TimeSeriesDataModule"]
+__getattr__, __dir__, __all__ = lazy_members(
+    __name__,
+    {
+        "base": ["LitDataModule"],
+        "bundled_series": ["BundledSeriesDataModule"],
+        "bundled_tables": ["BundledTableDataModule"],
+        "cifar": ["CIFAR10DataModule", "CIFAR100DataModule"],
+        "digits": ["DigitsDataModule"],
+        "mnist": ["MNISTDataModule"],
+        "mnist_detection": ["MNISTDetectionDataModule"],
+        "spec": ["DataSpec"],
+        "tabular": ["TabularDataModule"],
+        "timeseries": ["TimeSeriesDataModule"],
+        "yolo_folder": ["YOLOFolderDataModule"],
+    },
+)

@@ -1,27 +1,23 @@
-"""LightningModules, one per task; each is built from its data's DataSpec."""
+"""LightningModules, one per task; each is built from its data's DataSpec.
 
-from litlab.models.autoencoder import Autoencoder
-from litlab.models.base import LitModule
-from litlab.models.classifier import Classifier
-from litlab.models.denoiser import Denoiser
-from litlab.models.detector import Detector
-from litlab.models.forecaster import Forecaster
-from litlab.models.gan import GAN
-from litlab.models.inpainter import Inpainter
-from litlab.models.regressor import Regressor
-from litlab.models.ssgan import SemiSupervisedGAN
-from litlab.models.vae import VAE
+Members are imported on first use (litlab.lazy), so each run loads only its own model family.
+"""
 
-__all__ = [
-    "GAN",
-    "VAE",
-    "Autoencoder",
-    "Classifier",
-    "Denoiser",
-    "Detector",
-    "Forecaster",
-    "Inpainter",
-    "LitModule",
-    "Regressor",
-    "SemiSupervisedGAN",
-]
+from litlab.lazy import lazy_members
+
+__getattr__, __dir__, __all__ = lazy_members(
+    __name__,
+    {
+        "autoencoder": ["Autoencoder"],
+        "base": ["LitModule"],
+        "classifier": ["Classifier"],
+        "denoiser": ["Denoiser"],
+        "detector": ["Detector"],
+        "forecaster": ["Forecaster"],
+        "gan": ["GAN"],
+        "inpainter": ["Inpainter"],
+        "regressor": ["Regressor"],
+        "ssgan": ["SemiSupervisedGAN"],
+        "vae": ["VAE"],
+    },
+)
