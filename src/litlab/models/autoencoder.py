@@ -12,6 +12,7 @@ from torchmetrics import MeanMetric, MeanSquaredError
 from torchmetrics.image import PeakSignalNoiseRatio
 
 from litlab.errors import ConfigError
+from litlab.fits import MODELS
 from litlab.models.corruptions import BoxMask, Corruption
 from litlab.models.pixels import PixelScale, ssim_metric
 from litlab.models.reconstruction import ReconstructionModel
@@ -30,7 +31,7 @@ class Autoencoder(ReconstructionModel):
     filled in.
     """
 
-    inputs = ("image",)
+    inputs, targets = MODELS["Autoencoder"]
     default_corruption: ClassVar[dict[str, Any] | None] = None  # subclasses: denoiser, inpainter
 
     def __init__(

@@ -13,8 +13,9 @@ import pytorch_lightning as pl
 import torch
 from torch import nn
 
-from litlab.data.spec import INPUT_WORDS, TARGET_WORDS, DataSpec
+from litlab.data.spec import DataSpec
 from litlab.errors import ConfigError, IncompatibleError
+from litlab.fits import MODELS, fit_problem
 from litlab.nets.factory import instantiate_net
 from litlab.utils.config import plain
 
@@ -33,8 +34,9 @@ class LitModule(pl.LightningModule):
     `Model.load_from_checkpoint(path)` rebuilds the nets.
     """
 
-    inputs: ClassVar[tuple[str, ...]] = ("image", "table", "sequence")
-    targets: ClassVar[tuple[str, ...]] = ("class", "value", "boxes", "none")
+    inputs: ClassVar[tuple[str, ...]]
+    targets: ClassVar[tuple[str, ...]]
+    inputs, targets = MODELS["LitModule"]  # litlab.fits holds every family's kinds
 
     def __init__(
         self,
@@ -54,16 +56,14 @@ class LitModule(pl.LightningModule):
     @classmethod
     def check_fits(cls, spec: DataSpec, model_name: str = "", data_name: str = "") -> None:
         """Raise IncompatibleError with one sentence when this model cannot learn from `spec`."""
-        model = f"model={model_name or cls.__name__}"
-        data = f"data={data_name or 'this data'}"
-        if spec.input_kind not in cls.inputs:
-            wants = " or ".join(INPUT_WORDS[k] for k in cls.inputs)
-            raise IncompatibleError(
-                f"{model} needs {wants}; {data} gives {INPUT_WORDS[spec.input_kind]}."
-            )
-        if spec.target not in cls.targets:
-            wants = " or ".join(TARGET_WORDS[k] for k in cls.targets)
-            raise IncompatibleError(f"{model} needs {wants}; {data} gives {spec.describe()}.")
+        problem = fit_problem(
+            (cls.inputs, cls.targets),
+            (spec.input_kind, spec.target),
+            model_name or cls.__name__,
+            data_name or "this data",
+        )
+        if problem:
+            raise IncompatibleError(problem)
 
     @classmethod
     def adapt_config(cls, cfg: Any) -> None:

@@ -10,6 +10,7 @@ from torchmetrics import MeanMetric
 from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionMatrix
 
 from litlab.errors import ConfigError
+from litlab.fits import MODELS
 from litlab.models.base import LitModule
 
 
@@ -20,7 +21,7 @@ class Classifier(LitModule):
     (`test_confmat`) for the figure callbacks.
     """
 
-    targets = ("class",)
+    inputs, targets = MODELS["Classifier"]
 
     def __init__(
         self,

@@ -8,6 +8,7 @@ import torch
 from torchmetrics import MeanMetric
 
 from litlab.data.detection import Targets
+from litlab.fits import MODELS
 from litlab.metrics.mean_ap import MeanAveragePrecisionAnyCount
 from litlab.models.base import LitModule
 from litlab.models.yolo_loss import YOLOLossWeights, decode_detections, yolo_loss
@@ -24,8 +25,7 @@ class Detector(LitModule):
     precision table for the PR-curve figure.
     """
 
-    inputs = ("image",)
-    targets = ("boxes",)
+    inputs, targets = MODELS["Detector"]
 
     def __init__(
         self,

@@ -11,6 +11,7 @@ from torch import nn
 from torchmetrics import MeanAbsoluteError, MeanSquaredError
 
 from litlab.data.forecast_baselines import fit_linear_ar
+from litlab.fits import MODELS
 from litlab.models.regressor import Regressor
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ class Forecaster(Regressor):
     (`test_forecasts`: (prediction, actual) pairs in original units) for the forecast figure.
     """
 
-    inputs = ("sequence",)
+    inputs, targets = MODELS["Forecaster"]
 
     def __init__(
         self,

@@ -28,6 +28,7 @@ from torchmetrics import MeanMetric
 from torchmetrics.classification import MulticlassAccuracy
 
 from litlab.errors import ConfigError, IncompatibleError
+from litlab.fits import MODELS
 from litlab.metrics.feature_classifier import feature_extractor, load_or_train
 from litlab.metrics.fid import offline_fid
 from litlab.models.base import LitModule
@@ -48,8 +49,7 @@ class GAN(LitModule):
     a given label). `sample(n, labels, generator)` returns images in [0, 1].
     """
 
-    inputs = ("image",)
-    targets = ("class", "none")
+    inputs, targets = MODELS["GAN"]
     ddp_strategy: ClassVar[str] = "ddp_find_unused_parameters_true"
 
     def __init__(

@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from torchmetrics import MeanAbsoluteError, MeanMetric, MeanSquaredError, R2Score
 
 from litlab.errors import ConfigError
+from litlab.fits import MODELS
 from litlab.models.base import LitModule
 
 LOSSES = ("mse", "mae", "huber")
@@ -23,7 +24,7 @@ class Regressor(LitModule):
     computed, so these are in the target's own units. `{stage}/loss` is on the scaled target.
     """
 
-    targets = ("value",)
+    inputs, targets = MODELS["Regressor"]
 
     def __init__(
         self,

@@ -19,6 +19,7 @@ from torch import Tensor
 from torchmetrics.classification import MulticlassAccuracy
 
 from litlab.errors import ConfigError
+from litlab.fits import MODELS
 from litlab.models.gan import FAST_DEV_RUN_STEPS, GAN
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ class SemiSupervisedGAN(GAN):
     semi-supervised learning.
     """
 
-    targets = ("class",)
+    inputs, targets = MODELS["SemiSupervisedGAN"]
 
     def __init__(
         self,

@@ -11,6 +11,7 @@ from torch import Tensor, nn
 from torchmetrics import MeanMetric
 
 from litlab.errors import ConfigError
+from litlab.fits import MODELS
 from litlab.models.pixels import PixelScale
 from litlab.models.reconstruction import ReconstructionModel
 
@@ -27,7 +28,7 @@ class VAE(ReconstructionModel):
     `{stage}/recon`, `{stage}/kl` and `{stage}/loss`.
     """
 
-    inputs = ("image",)
+    inputs, targets = MODELS["VAE"]
 
     def __init__(
         self,
