@@ -1,68 +1,110 @@
-"""The floor of Lightning's own per-step cost: the bench's MLP in a bare LightningModule.
+"""What litlab adds per step: its Classifier against a bare LightningModule, same everything else.
 
-No logger, no callbacks but the epoch timer, no metrics; with `--log`, one per-step
-`self.log` of the loss, as litlab's Classifier does. Compare with the `loop` CPU seconds that
-bench_mnist.py prints.
+Both sides train bench_mnist.py's MLP (same initial weights) on the same `MNISTDataModule`
+(so the data path, including its batch hooks, is the same), with the same Adam, batch size
+and steps, under the same Trainer settings (validation off, no checkpoints). The bare module's
+`training_step` is forward + cross-entropy and nothing else; litlab's adds what a run
+reports: torchmetrics accuracy, `self.log` of the loss, the cosine schedule, the default CSV
+logger and callbacks (finite-loss guard, figures). Lightning's own per-step cost is on both
+sides, so the ratio is litlab's share alone (target: at most 1.15).
 
-    python bench/bare_lightning.py --repeats 2
+    python bench/bare_lightning.py --epochs 3 --warmup 1 --repeats 3
 """
 
 from __future__ import annotations
 
 import argparse
-import statistics
+from typing import Any
 
 import pytorch_lightning as pl
 import torch
 import torch.nn.functional as F
-from common import SHARED_DATA, EpochTimer
+from bench_mnist import litlab_overrides, optimizer_kwargs
+from common import (
+    EpochTimer,
+    Run,
+    Spans,
+    add_common_args,
+    alternate,
+    build_litlab,
+    run_litlab,
+    start,
+    write_rows,
+)
 
-from litlab.data import MNISTDataModule
-from litlab.nets import MLP
+from litlab.builders import build_model
+
+NET = "mlp"  # bench_mnist.NETS: the net whose step is cheapest, so overhead shows most
+TARGET = 1.15
 
 
 class Bare(pl.LightningModule):
-    def __init__(self, log_loss: bool) -> None:
+    """The floor: a net, its loss, an optimizer."""
+
+    def __init__(self, net: torch.nn.Module, optimizer: dict[str, Any]) -> None:
         super().__init__()
-        self.net = MLP((1, 28, 28), 10, hidden=[64, 128, 64], batch_norm=True)
-        self.log_loss = log_loss
+        self.net = net
+        self.optimizer_kwargs = optimizer
 
     def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int):
         x, y = batch
-        loss = F.cross_entropy(self.net(x), y)
-        if self.log_loss:
-            self.log("train/loss", loss, on_step=True, on_epoch=True, batch_size=len(y))
-        return loss
+        return F.cross_entropy(self.net(x), y)
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
-        return torch.optim.Adam(self.parameters(), lr=1e-3)
+        return torch.optim.Adam(self.parameters(), **self.optimizer_kwargs)
 
 
-def main() -> None:
+def run_bare(parts: dict[str, Any], args: argparse.Namespace) -> Spans:
+    net = build_model(parts["cfg"], parts["datamodule"].spec).net
+    net.load_state_dict(parts["model"].net.state_dict())  # same class, same initial weights
+    timer = EpochTimer()
+    trainer = pl.Trainer(
+        max_epochs=args.warmup + args.epochs,
+        accelerator="gpu" if args.device == "cuda" else "cpu",
+        devices=1,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        limit_val_batches=0,
+        num_sanity_val_steps=0,
+        limit_train_batches=args.limit_batches,
+        callbacks=[timer],
+    )
+    trainer.fit(Bare(net, optimizer_kwargs(parts["cfg"])), datamodule=parts["datamodule"])
+    return timer.clock.seconds(skip=args.warmup)
+
+
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=2)
-    parser.add_argument("--epochs", type=int, default=3)
-    args = parser.parse_args()
-    torch.set_num_threads(1)
-    for _ in range(args.repeats):
-        for log_loss in (False, True):
-            dm = MNISTDataModule(data_dir=str(SHARED_DATA), batch_size=128)
-            timer = EpochTimer()
-            trainer = pl.Trainer(
-                max_epochs=args.epochs + 1,
-                accelerator="cpu",
-                logger=False,
-                enable_checkpointing=False,
-                enable_progress_bar=False,
-                enable_model_summary=False,
-                limit_val_batches=0,
-                num_sanity_val_steps=0,
-                callbacks=[timer],
-            )
-            trainer.fit(Bare(log_loss), datamodule=dm)
-            epochs = timer.clock.seconds(skip=1)
-            cpu = statistics.median(s[1] for s in epochs)
-            print(f"bare lightning{' + self.log' if log_loss else ''}: cpu {cpu:.3f} s/epoch")
+    add_common_args(parser, batch_size=128, augment_help="keep conf/data/mnist augmentation")
+    args = parser.parse_args(argv)
+    data_dir = start(args)
+
+    def prepare() -> dict[str, Run]:
+        parts = build_litlab(litlab_overrides(args, NET, data_dir), NET)
+        return {
+            "litlab": lambda: run_litlab(parts, args.warmup),
+            "loop": lambda: run_bare(parts, args),
+        }
+
+    print("step: litlab's Classifier (litlab) against a bare LightningModule (loop)")
+    result = alternate("step", args.repeats, prepare)
+    write_rows(
+        args.json,
+        [
+            {
+                "bench": f"step/{NET}",
+                "measure": f"{clock} s/epoch",
+                "litlab": result[f"{clock}_litlab"],
+                "reference": result[f"{clock}_loop"],
+                "reference_name": "bare LightningModule",
+                "ratio": result[f"{clock}_ratio"],
+                "target": TARGET,
+            }
+            for clock in ("cpu", "wall")
+        ],
+    )
 
 
 if __name__ == "__main__":

@@ -13,12 +13,13 @@ timed per epoch:
 - loop: the datamodule's training canvases, scaled and normalised once up front with its
   mean/std, their targets unpadded once into one `{"boxes", "labels"}` dict per canvas,
   batches by shuffled index, forward / `yolo_loss` with the config's weights / backward / step,
-  AdamW and the same cosine learning-rate schedule.
+  AdamW and the same cosine learning-rate schedule. With `--device cuda` the net, the canvases
+  and their targets live on the GPU (litlab: trainer.accelerator=gpu).
 
 Validation and augmentation are off on both sides (`model.augment=false`; `--augment` keeps
 it on litlab's side only). Runs alternate as in bench_mnist.py; medians and spreads are printed.
 
-    python bench/bench_detector.py --epochs 3 --warmup 1 --repeats 3
+    python bench/bench_detector.py --epochs 3 --warmup 1 --repeats 3 [--device cuda]
 """
 
 from __future__ import annotations
@@ -35,9 +36,11 @@ from common import (
     alternate,
     build_litlab,
     check_schedule,
+    loop_rows,
     run_litlab,
     runner_overrides,
     start,
+    write_rows,
 )
 from omegaconf import DictConfig
 
@@ -117,10 +120,11 @@ def run_loop(
     """The hand-written loop; returns the timed epochs and the number of optimizer steps."""
     cfg, dm = parts["cfg"], parts["datamodule"]
     m = cfg.model
-    images, boxes, labels = dm.train_set.tensors
+    device = torch.device(args.device)
+    images, boxes, labels = (t.to(device) for t in dm.train_set.tensors)
     x_all = images.float() / dm.max_value  # scaled and normalised once, up front
     if dm.normalize:
-        x_all = (x_all - dm.mean) / dm.std
+        x_all = (x_all - dm.mean.to(device)) / dm.std.to(device)
     targets = unpad_boxes(boxes, labels)  # one {"boxes", "labels"} dict per canvas, once
     weights = YOLOLossWeights(**plain(m.loss_weights))
     total = args.warmup + args.epochs
@@ -136,8 +140,8 @@ def run_loop(
     clock, done = Clock(), 0
     for _ in range(total):
         clock.mark()
-        order = torch.randperm(len(x_all))
-        running = torch.zeros(())
+        order = torch.randperm(len(x_all))  # on the CPU: it only picks the target dicts
+        running = torch.zeros((), device=device)
         for step in range(steps):
             index = order[step * batch : (step + 1) * batch]
             batch_targets = [targets[i] for i in index.tolist()]
@@ -178,6 +182,7 @@ def bench(args: argparse.Namespace, data_dir: str) -> dict[str, float]:
         net.load_state_dict(parts["model"].net.state_dict())  # same class, same initial weights
         if not same_weights(net, parts["model"].net):
             raise SystemExit("the loop's net does not start from litlab's weights")
+        net.to(args.device)
 
         def litlab() -> Spans:
             spans = run_litlab(parts, args.warmup)
@@ -198,6 +203,7 @@ def bench(args: argparse.Namespace, data_dir: str) -> dict[str, float]:
     )
     if steps["litlab"] != steps["loop"]:
         raise SystemExit("litlab and the loop ran different numbers of steps")
+    write_rows(args.json, loop_rows(NAME, result))
     return result
 
 

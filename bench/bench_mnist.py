@@ -9,12 +9,13 @@ number of steps and data, in this one process, and are timed per epoch:
   `log_every_n_steps: 10` and the per-step `finite_loss` callback; see `litlab_overrides`.
 - loop: the same tensors, scaled and normalised once up front, batches by shuffled index,
   forward / cross-entropy / backward / step, and the same cosine learning-rate schedule.
+  With `--device cuda` the net and the tensors live on the GPU (litlab: trainer.accelerator=gpu).
 
 Validation is off on both sides. The machine may be shared, so runs alternate
 (litlab, loop, loop, litlab, ...), the first epochs of every run are warm-up, and medians and
 spreads are printed.
 
-    python bench/bench_mnist.py --epochs 3 --warmup 1 --repeats 3
+    python bench/bench_mnist.py --epochs 3 --warmup 1 --repeats 3 [--device cuda]
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
-from common import SHARED_DATA as SHARED_DATA  # re-exported: bare_lightning.py imports it
 from common import (
     Clock,
     Run,
@@ -33,11 +33,12 @@ from common import (
     alternate,
     build_litlab,
     check_schedule,
+    loop_rows,
     run_litlab,
     runner_overrides,
     start,
+    write_rows,
 )
-from common import EpochTimer as EpochTimer  # re-exported: bare_lightning.py imports it
 from omegaconf import DictConfig
 
 from litlab.builders import build_model
@@ -81,9 +82,10 @@ def litlab_overrides(args: argparse.Namespace, net: str, data_dir: str) -> list[
 # ---------------------------------------------------------------------------------- loop
 def run_loop(parts: dict[str, Any], net: torch.nn.Module, args: argparse.Namespace) -> Spans:
     """The hand-written loop: same net, optimizer, schedule, batch size, steps and data."""
-    dm = parts["datamodule"]
-    images, labels = dm.train_set.tensors
-    x_all = (images.float() / dm.max_value - dm.mean) / dm.std  # normalised once, up front
+    dm, device = parts["datamodule"], torch.device(args.device)
+    images, labels = (t.to(device) for t in dm.train_set.tensors)
+    mean, std = dm.mean.to(device), dm.std.to(device)
+    x_all = (images.float() / dm.max_value - mean) / std  # normalised once, up front
     y_all = labels.long()
     total = args.warmup + args.epochs
     optimizer = torch.optim.Adam(net.parameters(), **optimizer_kwargs(parts["cfg"]))
@@ -95,8 +97,8 @@ def run_loop(parts: dict[str, Any], net: torch.nn.Module, args: argparse.Namespa
     clock = Clock()
     for _ in range(total):
         clock.mark()
-        order = torch.randperm(len(x_all))
-        running = torch.zeros(())
+        order = torch.randperm(len(x_all), device=device)
+        running = torch.zeros((), device=device)
         for step in range(steps):
             index = order[step * args.batch_size : (step + 1) * args.batch_size]
             loss = F.cross_entropy(net(x_all[index]), y_all[index])
@@ -125,12 +127,15 @@ def bench_net(args: argparse.Namespace, net_name: str, data_dir: str) -> dict[st
         check_schedule(parts["cfg"])
         net = build_model(parts["cfg"], parts["datamodule"].spec).net
         net.load_state_dict(parts["model"].net.state_dict())  # same class, same initial weights
+        net.to(args.device)
         return {
             "litlab": lambda: run_litlab(parts, args.warmup),
             "loop": lambda: run_loop(parts, net, args),
         }
 
-    return alternate(net_name, args.repeats, prepare)
+    result = alternate(net_name, args.repeats, prepare)
+    write_rows(args.json, loop_rows(f"mnist/{net_name}", result))
+    return result
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -8,6 +8,7 @@ hand-written loop; everything here is the same for both, so their numbers compar
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -71,25 +72,40 @@ def add_common_args(
     parser.add_argument("--augment", action="store_true", help=augment_help)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
+        "--device",
+        choices=("cpu", "cuda"),
+        default="cpu",
+        help="where both sides train; cuda: litlab with trainer.accelerator=gpu",
+    )
+    parser.add_argument(
+        "--json", default=None, help="also append the result rows to this file (bench/run_all.py)"
+    )
+    parser.add_argument(
         "overrides", nargs="*", help="extra train.py overrides for litlab's side (key=value)"
     )
 
 
 def start(args: argparse.Namespace) -> str:
     """Set the threads, print what is timed, and return the data folder to use."""
+    if args.device == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("--device cuda: torch sees no CUDA device on this machine")
     if args.threads:
         torch.set_num_threads(args.threads)
     os.environ.setdefault("MPLBACKEND", "Agg")
     data_dir = data_dir_or_random(args.data_dir)
     print(
         f"torch {torch.__version__}, pytorch-lightning {pl.__version__}, "
-        f"{torch.get_num_threads()} threads, {os.cpu_count()} cpus, "
+        f"{torch.get_num_threads()} threads, {os.cpu_count()} cpus, device {device_name(args)}, "
         f"batch {args.batch_size or 'from the config'}, "
         f"{args.warmup} warm-up + {args.epochs} timed epochs, {args.repeats} repeats, "
         f"data {data_dir}",
         flush=True,
     )
     return data_dir
+
+
+def device_name(args: argparse.Namespace) -> str:
+    return torch.cuda.get_device_name() if args.device == "cuda" else "cpu"
 
 
 # ---------------------------------------------------------------------------------- data
@@ -123,7 +139,8 @@ def runner_overrides(args: argparse.Namespace) -> list[str]:
     overrides = [
         f"trainer.max_epochs={args.warmup + args.epochs}",
         "trainer.min_epochs=null",
-        "trainer.accelerator=cpu",
+        f"trainer.accelerator={'gpu' if args.device == 'cuda' else 'cpu'}",
+        "trainer.devices=1",
         # validation is off on both sides, so nothing monitors the metric: no checkpoints
         # (file writes, not training) and no early stopping
         "trainer.limit_val_batches=0",
@@ -167,6 +184,8 @@ class Clock:
         self.marks: list[tuple[float, float]] = []
 
     def mark(self) -> None:
+        if torch.cuda.is_available() and torch.cuda.is_initialized():
+            torch.cuda.synchronize()  # count the queued GPU work, not just its launch
         self.marks.append((time.perf_counter(), time.process_time()))
 
     def seconds(self, skip: int) -> Spans:
@@ -221,6 +240,16 @@ def check_schedule(cfg: DictConfig) -> None:
 
 
 # ---------------------------------------------------------------------------------- report
+def write_rows(path: str | None, rows: list[dict[str, Any]]) -> None:
+    """Append result rows (bench, measure, litlab, reference, ratio, target, ...) as JSON lines
+    for bench/run_all.py's table; nothing when `path` is None."""
+    if path is None:
+        return
+    with open(path, "a") as file:
+        for row in rows:
+            file.write(json.dumps(row) + "\n")
+
+
 def spread(values: list[float]) -> str:
     return f"{statistics.median(values):.3f} s (min {min(values):.3f}, max {max(values):.3f})"
 
@@ -253,5 +282,30 @@ def alternate(name: str, repeats: int, prepare: Callable[[], dict[str, Run]]) ->
             f"(per repeat {min(ratios):.3f} - {max(ratios):.3f})",
             flush=True,
         )
-        result.update({f"{clock}_litlab": statistics.median(lit), f"{clock}_ratio": ratio})
+        result.update(
+            {
+                f"{clock}_litlab": statistics.median(lit),
+                f"{clock}_loop": statistics.median(loop),
+                f"{clock}_ratio": ratio,
+            }
+        )
     return result
+
+
+LOOP_TARGET = 1.10  # litlab may take at most 10% longer per epoch than the hand-written loop
+
+
+def loop_rows(bench: str, result: dict[str, float]) -> list[dict[str, Any]]:
+    """The cpu and wall rows of one `alternate` result, for `write_rows`."""
+    return [
+        {
+            "bench": bench,
+            "measure": f"{clock} s/epoch",
+            "litlab": result[f"{clock}_litlab"],
+            "reference": result[f"{clock}_loop"],
+            "reference_name": "hand-written loop",
+            "ratio": result[f"{clock}_ratio"],
+            "target": LOOP_TARGET,
+        }
+        for clock in ("cpu", "wall")
+    ]

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 from tests.conftest import REPO, SHARED_DATA
 
 
-def test_bench_script_prints_both_timings_and_the_ratio_for_both_nets():
+def assert_rows(rows_file: Path, benches: list[str]) -> None:
+    """The --json rows: cpu then wall per bench, positive medians, ratio = litlab / loop."""
+    rows = [json.loads(line) for line in rows_file.read_text().splitlines()]
+    expected = [(b, f"{clock} s/epoch") for b in benches for clock in ("cpu", "wall")]
+    assert [(r["bench"], r["measure"]) for r in rows] == expected
+    for row in rows:
+        assert row["ratio"] > 0 and row["litlab"] > 0 and row["reference"] > 0, row
+        assert row["ratio"] == pytest.approx(row["litlab"] / row["reference"])
+        assert row["reference_name"] == "hand-written loop" and row["target"] == 1.10
+
+
+def test_bench_script_prints_both_timings_and_the_ratio_for_both_nets(tmp_path):
+    rows_file = tmp_path / "rows.jsonl"
     result = subprocess.run(
         [
             sys.executable,
@@ -18,6 +34,7 @@ def test_bench_script_prints_both_timings_and_the_ratio_for_both_nets():
             "--warmup=0",
             "--repeats=1",
             "--limit-batches=1",
+            f"--json={rows_file}",
             f"--data-dir={SHARED_DATA}",  # random digits (with a loud note) when it is absent
         ],
         cwd=REPO,
@@ -33,9 +50,11 @@ def test_bench_script_prints_both_timings_and_the_ratio_for_both_nets():
                 assert re.search(rf"^{net} {clock} {side} : {number} s", result.stdout, re.M)
             ratio = re.search(rf"^{net} {clock} ratio litlab/loop: ({number})", result.stdout, re.M)
             assert ratio and float(ratio.group(1)) > 0, result.stdout
+    assert_rows(rows_file, ["mnist/cnn", "mnist/mlp"])
 
 
-def test_detector_bench_prints_both_timings_and_the_ratio_after_the_same_steps():
+def test_detector_bench_prints_both_timings_and_the_ratio_after_the_same_steps(tmp_path):
+    rows_file = tmp_path / "rows.jsonl"
     result = subprocess.run(
         [
             sys.executable,
@@ -45,6 +64,7 @@ def test_detector_bench_prints_both_timings_and_the_ratio_after_the_same_steps()
             "--repeats=1",
             "--limit-batches=2",
             "--canvases=64",
+            f"--json={rows_file}",
             f"--data-dir={SHARED_DATA}",  # random digits (with a loud note) when it is absent
         ],
         cwd=REPO,
@@ -65,3 +85,41 @@ def test_detector_bench_prints_both_timings_and_the_ratio_after_the_same_steps()
         result.stdout,
         re.M,
     ), result.stdout
+    assert_rows(rows_file, ["detector"])
+
+
+def test_generative_bench_prints_timings_ratios_and_json_rows_for_vae_and_gan(tmp_path):
+    rows_file = tmp_path / "rows.jsonl"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "bench/bench_generative.py",
+            "--epochs=1",
+            "--warmup=0",
+            "--repeats=1",
+            "--limit-batches=2",
+            f"--json={rows_file}",
+            f"--data-dir={SHARED_DATA}",  # random digits (with a loud note) when it is absent
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    number = r"\d+\.\d{3}"
+    for model in ("vae", "gan"):
+        for clock in ("wall", "cpu"):
+            for side in ("litlab", "loop  "):
+                assert re.search(rf"^{model} {clock} {side} : {number} s", result.stdout, re.M)
+            ratio = re.search(
+                rf"^{model} {clock} ratio litlab/loop: ({number})", result.stdout, re.M
+            )
+            assert ratio and float(ratio.group(1)) > 0, result.stdout
+        # the same number of optimizer steps on both sides, from the same initial weights
+        assert re.search(
+            rf"^{model} steps per run: litlab \[2\], loop \[2\]; identical initial weights",
+            result.stdout,
+            re.M,
+        ), result.stdout
+    assert_rows(rows_file, ["vae", "gan"])

@@ -1,0 +1,139 @@
+"""Start-up a researcher feels: whole `python train.py ...` processes against import floors.
+
+Each command runs as its own process, `--repeats` times, all commands interleaved round-robin
+so that drift on a shared machine hits them alike; the median wall time and peak memory (max
+RSS) of each are printed, then each target's ratio to its floor measured in the same run:
+
+- `--help`, `--cfg job` and one-sentence config errors against `python -c "import torch"`:
+  the command line is checked before torch is imported (target: at most 0.5x).
+- a whole `trainer.fast_dev_run=true test=false` MNIST run against
+  `python -c "import pytorch_lightning, torch"`, Lightning's own floor (target: 1.15x).
+- that run's peak memory against the floor's plus the MNIST tensors it holds (target: 1.1x).
+
+    python bench/bench_startup.py --repeats 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import SHARED_DATA, data_dir_or_random, write_rows
+
+REPO = Path(__file__).resolve().parents[1]
+MNIST_BYTES = (60_000 + 10_000) * (28 * 28 + 1)  # what MNISTDataModule holds, as uint8
+
+
+def commands(data_dir: str, out: str) -> dict[str, list[str]]:
+    py = sys.executable
+    run = [py, "train.py", f"paths.data_dir={data_dir}", f"hydra.run.dir={out}/run"]
+    return {
+        "import torch": [py, "-c", "import torch"],
+        "import lightning": [py, "-c", "import pytorch_lightning, torch"],
+        "--help": [py, "train.py", "--help"],
+        "--cfg job": [py, "train.py", "data=mnist", "--cfg", "job"],
+        "unknown option": [*run, "trainer.max_epoch=3"],
+        "bad group choice": [*run, "data=mnits"],
+        "wrong value type": [*run, "trainer.max_epochs=three"],
+        "model/data mismatch": [*run, "model=detector", "data=mnist"],
+        "fast_dev_run mnist": [
+            *run,
+            "data=mnist",
+            "trainer.fast_dev_run=true",
+            "test=false",
+            "print_config=false",
+        ],
+    }
+
+
+CONFIG_ERRORS = ("unknown option", "bad group choice", "wrong value type", "model/data mismatch")
+# command, its floor, the target ratio of their median wall times
+CHECKS = [
+    ("--help", "import torch", 0.5),
+    ("--cfg job", "import torch", 0.5),
+    ("unknown option", "import torch", 0.5),
+    ("bad group choice", "import torch", 0.5),
+    ("wrong value type", "import torch", 0.5),
+    ("model/data mismatch", "import torch", 0.5),
+    ("fast_dev_run mnist", "import lightning", 1.15),
+]
+
+
+def run_once(argv: list[str]) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS in MB, exit code) of one process."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    return wall, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--data-dir", default=str(SHARED_DATA), help="holds MNIST/raw/*-ubyte")
+    parser.add_argument("--only", nargs="*", help="run only these commands (and their floors)")
+    parser.add_argument("--json", default=None, help="also append the result rows to this file")
+    args = parser.parse_args()
+    data_dir = data_dir_or_random(args.data_dir)
+    out = tempfile.mkdtemp(prefix="bench-startup-")
+    todo = commands(data_dir, out)
+    if args.only:
+        keep = set(args.only) | {floor for name, floor, _ in CHECKS if name in args.only}
+        todo = {k: v for k, v in todo.items() if k in keep}
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cpus, {args.repeats} repeats")
+    walls: dict[str, list[float]] = {name: [] for name in todo}
+    peaks: dict[str, list[float]] = {name: [] for name in todo}
+    for repeat in range(args.repeats):
+        names = list(todo) if repeat % 2 == 0 else list(reversed(todo))
+        for name in names:
+            wall, peak, code = run_once(todo[name])
+            walls[name].append(wall)
+            peaks[name].append(peak)
+            expected = 1 if name in CONFIG_ERRORS else 0
+            if code != expected:
+                raise SystemExit(f"{name}: exit code {code}, expected {expected}")
+    median = {name: statistics.median(v) for name, v in walls.items()}
+    for name in todo:
+        print(
+            f"{name:22s} wall {median[name]:6.2f} s (min {min(walls[name]):.2f}, "
+            f"max {max(walls[name]):.2f})  peak {statistics.median(peaks[name]):6.0f} MB"
+        )
+    rows = []
+    for name, floor, target in CHECKS:
+        if name not in todo:
+            continue
+        ratio = median[name] / median[floor]
+        rows.append(row(name, "wall s", median[name], median[floor], floor, target))
+        print(f"{name:22s} / {floor:16s} {ratio:5.2f} (target <= {target})")
+    if "fast_dev_run mnist" in todo:
+        floor_memory = statistics.median(peaks["import lightning"]) + MNIST_BYTES / 2**20
+        peak = statistics.median(peaks["fast_dev_run mnist"])
+        rows.append(row("fast_dev_run mnist", "peak MB", peak, floor_memory, "floor + data", 1.1))
+        print(f"{'fast_dev_run mnist':22s} peak / (floor + data) {peak / floor_memory:5.2f} (1.1)")
+    write_rows(args.json, rows)
+
+
+def row(name: str, measure: str, value: float, reference: float, ref: str, target: float) -> dict:
+    return {
+        "bench": f"startup/{name}",
+        "measure": measure,
+        "litlab": value,
+        "reference": reference,
+        "reference_name": ref,
+        "ratio": value / reference,
+        "target": target,
+    }
+
+
+if __name__ == "__main__":
+    main()
