@@ -126,3 +126,9 @@ def run_cli(
         text=True,
         timeout=timeout,
     )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first, so that under `-n 2` the minutes-long ones start at once and the
+    short ones fill in around them, instead of one long test running alone at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
