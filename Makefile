@@ -30,9 +30,8 @@ format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: setup
-	$(BIN)/python bench/bench_mnist.py
-	$(BIN)/python bench/bench_detector.py
+bench: setup  ## every benchmark, one table of ratios (bench/run_all.py; about 10 min on 2 cores)
+	$(BIN)/python bench/run_all.py
 
 clean:
 	rm -rf outputs multirun .pytest_cache .ruff_cache

@@ -163,10 +163,12 @@ def wrong_type(config_name: str, job: list[str], cfg: DictConfig) -> str | None:
         key = override.key_or_group
         if override.is_add() or override.is_delete() or key in groups or key.startswith("hydra"):
             continue
-        if key not in FLEXIBLE_KEYS:
+        # a flag given as true/false is right whatever the default: only other values can be wrong
+        value = OmegaConf.select(cfg, key, throw_on_resolution_failure=False)
+        if key not in FLEXIBLE_KEYS and not isinstance(value, bool):
             values[key] = override.input_line
     if not values:
-        return None
+        return None  # nothing to check: spare the second composition
     rest = [o for o in job if o not in values.values()]
     defaults = composed(config_name, rest)
     for key, line in values.items():

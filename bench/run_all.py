@@ -1,0 +1,123 @@
+"""`make bench`: every benchmark at suite settings, one after another, then one table.
+
+Each bench measures litlab against its reference in the same process (or, for start-up, in
+interleaved processes), so every row is a ratio taken under the same conditions; the table
+marks a row `ok` when its ratio meets the target (start-up, steps, epochs: at most the target;
+the data path: at least). Run it with nothing else busy on the machine.
+
+    python bench/run_all.py [--device cuda] [--quick] [--out bench-results.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+BENCH = Path(__file__).resolve().parent
+# (script, suite arguments, quick arguments); all take --json and (but start-up) --device
+SUITE = [
+    ("bench_startup.py", ["--repeats", "3"], ["--repeats", "1"]),
+    (
+        "bench_mnist.py",
+        ["--epochs", "2", "--warmup", "1", "--repeats", "2"],
+        ["--epochs", "1", "--warmup", "0", "--repeats", "1", "--limit-batches", "2"],
+    ),
+    (
+        "bare_lightning.py",
+        ["--epochs", "3", "--warmup", "1", "--repeats", "3"],
+        ["--epochs", "1", "--warmup", "0", "--repeats", "1", "--limit-batches", "2"],
+    ),
+    (
+        "bench_generative.py",
+        ["--epochs", "1", "--warmup", "1", "--repeats", "2"],
+        ["--epochs", "1", "--warmup", "0", "--repeats", "1", "--limit-batches", "2"],
+    ),
+    (
+        "bench_detector.py",
+        ["--epochs", "1", "--warmup", "1", "--repeats", "2"],
+        [
+            "--epochs",
+            "1",
+            "--warmup",
+            "0",
+            "--repeats",
+            "1",
+            "--limit-batches",
+            "2",
+            "--canvases",
+            "64",
+        ],
+    ),
+    (
+        "bench_data.py",
+        ["--repeats", "3"],
+        ["--repeats", "1", "--limit", "64", "--rows", "1500", "--cifar-images", "600"],
+    ),
+]
+AT_LEAST = ("samples/s",)  # measures where more is better
+
+
+def meets(row: dict) -> bool:
+    if row["measure"] in AT_LEAST:
+        return row["ratio"] >= row["target"]
+    return row["ratio"] <= row["target"]
+
+
+def table(rows: list[dict]) -> str:
+    lines = [
+        "| bench | measure | litlab | reference | ratio | target | |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
+    for row in rows:
+        bound = ">=" if row["measure"] in AT_LEAST else "<="
+        lines.append(
+            f"| {row['bench']} | {row['measure']} | {row['litlab']:.4g} | "
+            f"{row['reference']:.4g} ({row['reference_name']}) | {row['ratio']:.2f} | "
+            f"{bound} {row['target']:g} | {'ok' if meets(row) else 'MISSED'} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
+    parser.add_argument("--quick", action="store_true", help="tiny settings: checks it all runs")
+    parser.add_argument("--only", nargs="*", help="run only these scripts (e.g. bench_data.py)")
+    parser.add_argument("--out", default=None, help="also write the table to this file")
+    args = parser.parse_args()
+    rows_file = Path(tempfile.mkdtemp(prefix="bench-")) / "rows.jsonl"
+    started = time.time()
+    for script, suite, quick in SUITE:
+        if args.only and script not in args.only:
+            continue
+        argv = [sys.executable, str(BENCH / script), *(quick if args.quick else suite)]
+        argv += ["--json", str(rows_file)]
+        if script != "bench_startup.py":
+            argv += ["--device", args.device]
+        print(f"\n=== {' '.join(argv[1:])}", flush=True)
+        subprocess.run(argv, check=True, cwd=BENCH.parent)
+    rows = [json.loads(line) for line in rows_file.read_text().splitlines()]
+    device = torch.cuda.get_device_name() if args.device == "cuda" else platform.processor()
+    command = " ".join(["python bench/run_all.py", *sys.argv[1:]])
+    header = (
+        f"{datetime.date.today()}, `{command}`: torch {torch.__version__}, {os.cpu_count()} "
+        f"cpus ({device or platform.machine()}), {time.time() - started:.0f} s in all"
+    )
+    report = f"{header}\n\n{table(rows)}\n"
+    print(f"\n{report}")
+    if args.out:
+        Path(args.out).write_text(report)
+
+
+if __name__ == "__main__":
+    main()
