@@ -19,6 +19,7 @@ from typing import Any
 import pytorch_lightning as pl
 import torch
 import torch.nn.functional as F
+from basics import write_rows
 from bench_mnist import litlab_overrides, optimizer_kwargs
 from common import (
     EpochTimer,
@@ -29,7 +30,6 @@ from common import (
     build_litlab,
     run_litlab,
     start,
-    write_rows,
 )
 
 from litlab.builders import build_model

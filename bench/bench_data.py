@@ -52,7 +52,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-from common import SHARED_DATA, compose_cfg, data_dir_or_random, write_rows
+from basics import SHARED_DATA, data_dir_or_random, write_rows
+from common import compose_cfg
 from torch.utils.data import DataLoader, Dataset, random_split
 from torchvision import datasets, transforms
 

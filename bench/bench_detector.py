@@ -28,6 +28,7 @@ import argparse
 from typing import Any
 
 import torch
+from basics import write_rows
 from common import (
     Clock,
     Run,
@@ -40,7 +41,6 @@ from common import (
     run_litlab,
     runner_overrides,
     start,
-    write_rows,
 )
 from omegaconf import DictConfig
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import torch
 import torch.nn.functional as F
+from basics import write_rows
 from common import (
     Clock,
     Run,
@@ -37,7 +38,6 @@ from common import (
     run_litlab,
     runner_overrides,
     start,
-    write_rows,
 )
 from omegaconf import DictConfig
 

@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import SHARED_DATA, data_dir_or_random, write_rows
+from basics import SHARED_DATA, data_dir_or_random, write_rows
 
 REPO = Path(__file__).resolve().parents[1]
 MNIST_BYTES = (60_000 + 10_000) * (28 * 28 + 1)  # what MNISTDataModule holds, as uint8
@@ -36,8 +36,8 @@ def commands(data_dir: str, out: str) -> dict[str, list[str]]:
     return {
         "import torch": [py, "-c", "import torch"],
         "import lightning": [py, "-c", "import pytorch_lightning, torch"],
-        "--help": [py, "train.py", "--help"],
-        "--cfg job": [py, "train.py", "data=mnist", "--cfg", "job"],
+        "help": [py, "train.py", "--help"],
+        "cfg job": [py, "train.py", "data=mnist", "--cfg", "job"],
         "unknown option": [*run, "trainer.max_epoch=3"],
         "bad group choice": [*run, "data=mnits"],
         "wrong value type": [*run, "trainer.max_epochs=three"],
@@ -55,8 +55,8 @@ def commands(data_dir: str, out: str) -> dict[str, list[str]]:
 CONFIG_ERRORS = ("unknown option", "bad group choice", "wrong value type", "model/data mismatch")
 # command, its floor, the target ratio of their median wall times
 CHECKS = [
-    ("--help", "import torch", 0.5),
-    ("--cfg job", "import torch", 0.5),
+    ("help", "import torch", 0.5),
+    ("cfg job", "import torch", 0.5),
     ("unknown option", "import torch", 0.5),
     ("bad group choice", "import torch", 0.5),
     ("wrong value type", "import torch", 0.5),

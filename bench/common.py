@@ -8,20 +8,17 @@ hand-written loop; everything here is the same for both, so their numbers compar
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
 from itertools import pairwise
-from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytorch_lightning as pl
 import torch
+from basics import SHARED_DATA, data_dir_or_random
 from hydra import compose, initialize_config_dir
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig, open_dict
@@ -35,9 +32,6 @@ from litlab.builders import (
 )
 from litlab.cli import without_null_groups
 from litlab.conf_dir import conf_dir
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
 
 Spans = list[tuple[float, float]]  # (wall, cpu) seconds of each timed epoch
 Run = Callable[[], Spans]
@@ -106,31 +100,6 @@ def start(args: argparse.Namespace) -> str:
 
 def device_name(args: argparse.Namespace) -> str:
     return torch.cuda.get_device_name() if args.device == "cuda" else "cpu"
-
-
-# ---------------------------------------------------------------------------------- data
-def write_idx(path: Path, array: np.ndarray) -> None:
-    header = bytes([0, 0, 8, array.ndim]) + np.array(array.shape, dtype=">u4").tobytes()
-    path.write_bytes(header + array.astype(np.uint8).tobytes())
-
-
-def data_dir_or_random(data_dir: str) -> str:
-    """The MNIST folder, or random digits of MNIST shape in IDX files when it is absent."""
-    if (Path(data_dir) / "MNIST" / "raw" / "train-images-idx3-ubyte").is_file():
-        return data_dir
-    print(
-        f"\n{'!' * 78}\n!!! NO MNIST at {data_dir}/MNIST/raw: timing RANDOM tensors of MNIST "
-        f"shape instead !!!\n{'!' * 78}\n",
-        file=sys.stderr,
-    )
-    folder = Path(tempfile.mkdtemp(prefix="bench-mnist-"))
-    raw = folder / "MNIST" / "raw"
-    raw.mkdir(parents=True)
-    rng = np.random.default_rng(0)
-    for prefix, n in (("train", 8000), ("t10k", 2000)):
-        write_idx(raw / f"{prefix}-images-idx3-ubyte", rng.integers(0, 256, (n, 28, 28)))
-        write_idx(raw / f"{prefix}-labels-idx1-ubyte", rng.integers(0, 10, (n,)))
-    return str(folder)
 
 
 # ---------------------------------------------------------------------------------- litlab
@@ -240,16 +209,6 @@ def check_schedule(cfg: DictConfig) -> None:
 
 
 # ---------------------------------------------------------------------------------- report
-def write_rows(path: str | None, rows: list[dict[str, Any]]) -> None:
-    """Append result rows (bench, measure, litlab, reference, ratio, target, ...) as JSON lines
-    for bench/run_all.py's table; nothing when `path` is None."""
-    if path is None:
-        return
-    with open(path, "a") as file:
-        for row in rows:
-            file.write(json.dumps(row) + "\n")
-
-
 def spread(values: list[float]) -> str:
     return f"{statistics.median(values):.3f} s (min {min(values):.3f}, max {max(values):.3f})"
 

@@ -123,3 +123,53 @@ def test_generative_bench_prints_timings_ratios_and_json_rows_for_vae_and_gan(tm
             re.M,
         ), result.stdout
     assert_rows(rows_file, ["vae", "gan"])
+
+
+def test_the_suite_table_marks_each_row_against_its_target_in_its_direction():
+    sys.path.insert(0, str(REPO / "bench"))
+    from run_all import table
+
+    def row(bench: str, measure: str, ratio: float, target: float) -> dict:
+        return {
+            "bench": bench,
+            "measure": measure,
+            "litlab": ratio,
+            "reference": 1.0,
+            "reference_name": "ref",
+            "ratio": ratio,
+            "target": target,
+        }
+
+    lines = table(
+        [
+            row("mnist/cnn", "cpu s/epoch", 1.05, 1.10),  # seconds: at most the target
+            row("mnist/mlp", "cpu s/epoch", 1.50, 1.10),
+            row("data/mnist", "samples/s", 24.0, 5.0),  # throughput: at least the target
+            row("data/series", "samples/s", 3.0, 5.0),
+        ]
+    ).splitlines()[2:]
+    assert [line.rsplit("|", 2)[-2].strip() for line in lines] == ["ok", "MISSED", "ok", "MISSED"]
+    assert "<= 1.1" in lines[0] and ">= 5" in lines[2]
+
+
+def test_startup_bench_times_the_help_against_import_torch(tmp_path):
+    rows_file = tmp_path / "rows.jsonl"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "bench/bench_startup.py",
+            "--repeats=1",
+            "--only",
+            "help",
+            f"--json={rows_file}",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert re.search(r"^help +/ import torch +\d+\.\d\d \(target <= 0.5\)", result.stdout, re.M)
+    (row,) = [json.loads(line) for line in rows_file.read_text().splitlines()]
+    assert row["bench"] == "startup/help" and row["reference_name"] == "import torch"
+    assert row["ratio"] == pytest.approx(row["litlab"] / row["reference"])

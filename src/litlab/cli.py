@@ -93,8 +93,12 @@ def composed(config_name: str, overrides: list[str]) -> DictConfig:
 def run_folder(config_name: str, overrides: list[str], multirun: bool = False) -> Path | None:
     """The run (or sweep) folder Hydra would have made, from the overrides that decide it."""
     kept = [o for o in overrides if o.lstrip("+~").startswith(RUN_FOLDER_KEYS)]
+    checked = COMPOSED.get((config_name, tuple(overrides)))
     try:
-        cfg = composed(config_name, sweep_jobs(kept)[0] if multirun else kept)
+        if isinstance(checked, DictConfig) and not multirun:
+            cfg = checked  # the check composed the whole line: no need to compose again
+        else:
+            cfg = composed(config_name, sweep_jobs(kept)[0] if multirun else kept)
         return Path(OmegaConf.select(cfg, "hydra.sweep.dir" if multirun else "hydra.run.dir"))
     except Exception:  # the folder is a courtesy; the error message is what matters
         return None
@@ -253,7 +257,7 @@ def launch(config_name: str, hydra_main: Callable[[], Any], summary: bool = True
     except LitlabError as exc:
         completed, reason = args, str(exc)
     if reason is not None:
-        folder = run_folder(config_name, without_null_groups(args), multirun) if summary else None
+        folder = run_folder(config_name, completed, multirun) if summary else None
         if folder is not None:
             write_summary(folder, "failed", error=reason)
         print(f"error: {reason}", file=sys.stderr)

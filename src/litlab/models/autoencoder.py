@@ -32,6 +32,7 @@ class Autoencoder(ReconstructionModel):
     """
 
     inputs, targets = MODELS["Autoencoder"]
+    progress_bar = ("loss", "psnr")
     default_corruption: ClassVar[dict[str, Any] | None] = None  # subclasses: denoiser, inpainter
 
     def __init__(
@@ -115,15 +116,6 @@ class Autoencoder(ReconstructionModel):
         if mask is not None:
             metrics["mse_masked"].update(output[mask], clean[mask])
             metrics["psnr_masked"].update(output[mask], clean[mask])
-        for name, metric in metrics.items():
-            self.log(
-                f"{stage}/{name}",
-                metric,
-                on_step=stage == "train" and name == "loss",
-                on_epoch=True,
-                prog_bar=name in ("loss", "psnr"),
-                batch_size=len(x),
-            )
         if stage == "val" and batch_idx == 0:
             n = self.hparams.examples
             self.examples = {"input": clean[:n].cpu(), "output": output[:n].cpu()}

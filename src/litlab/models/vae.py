@@ -29,6 +29,7 @@ class VAE(ReconstructionModel):
     """
 
     inputs, targets = MODELS["VAE"]
+    progress_bar = ("loss", "nelbo")
 
     def __init__(
         self,
@@ -146,14 +147,6 @@ class VAE(ReconstructionModel):
         metrics: nn.ModuleDict = getattr(self, f"{stage}_metrics")
         for name, value in values.items():
             metrics[name].update(value.detach(), weight=len(x))
-            self.log(
-                f"{stage}/{name}",
-                metrics[name],
-                on_step=stage == "train" and name == "loss",
-                on_epoch=True,
-                prog_bar=name in ("loss", "nelbo"),
-                batch_size=len(x),
-            )
         if stage == "train" and self.hparams.warmup_epochs:
             self.log("train/beta", beta, on_step=False, on_epoch=True)
         if stage != "train" and batch_idx == 0:
