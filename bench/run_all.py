@@ -40,8 +40,8 @@ SUITE = [
         ["--nets", "mlp", "--epochs", "3", "--warmup", "1", "--repeats", "3"],
         ["--nets", "mlp", *TINY],
     ),
-    ("bare_lightning.py", ["--epochs", "3", "--warmup", "1", "--repeats", "3"], TINY),
-    ("bench_generative.py", ["--limit-batches", "40", *EPOCHS], TINY),
+    ("bare_lightning.py", ["--epochs", "3", "--warmup", "1", "--repeats", "5"], TINY),
+    ("bench_generative.py", ["--limit-batches", "25", *EPOCHS], TINY),
     ("bench_detector.py", ["--canvases", "1000", *EPOCHS], [*TINY, "--canvases", "64"]),
     (
         "bench_data.py",

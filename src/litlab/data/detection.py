@@ -14,6 +14,7 @@ import torch
 
 from litlab.data.base import LitDataModule, TensorBatches
 from litlab.data.box_augment import BoxAugment
+from litlab.data.images import channel_stats
 from litlab.data.spec import DataSpec
 from litlab.errors import DataError
 
@@ -39,21 +40,6 @@ def unpad_boxes(boxes: torch.Tensor, labels: torch.Tensor) -> Targets:
     return [
         {"boxes": b[m], "labels": lab[m]} for b, lab, m in zip(boxes, labels, keep, strict=True)
     ]
-
-
-def channel_stats(images: torch.Tensor, max_value: float) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-channel mean and std of uint8 (N, C, H, W) images scaled to [0, 1], as (1, C, 1, 1),
-    accumulated in chunks so a large set never exists as floats all at once."""
-    total = torch.zeros(images.shape[1], dtype=torch.float64)
-    squares = torch.zeros_like(total)
-    for chunk in images.split(256):
-        x = chunk.double() / max_value
-        total += x.sum(dim=(0, 2, 3))
-        squares += x.pow(2).sum(dim=(0, 2, 3))
-    n = images.numel() / images.shape[1]
-    mean = total / n
-    std = ((squares - n * mean**2) / max(n - 1, 1)).clamp_min(0).sqrt()
-    return mean.float().view(1, -1, 1, 1), std.float().clamp_min(1e-6).view(1, -1, 1, 1)
 
 
 class BoxSet(TensorBatches):

@@ -12,6 +12,21 @@ from litlab.data.spec import DataSpec
 from litlab.errors import ConfigError
 
 
+def channel_stats(images: torch.Tensor, max_value: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-channel mean and std of uint8 (N, C, H, W) images scaled to [0, 1], as (1, C, 1, 1),
+    accumulated in chunks so a large set never exists as floats all at once."""
+    total = torch.zeros(images.shape[1], dtype=torch.float64)
+    squares = torch.zeros_like(total)
+    for chunk in images.split(256):
+        x = chunk.double() / max_value
+        total += x.sum(dim=(0, 2, 3))
+        squares += x.pow(2).sum(dim=(0, 2, 3))
+    n = images.numel() / images.shape[1]
+    mean = total / n
+    std = ((squares - n * mean**2) / max(n - 1, 1)).clamp_min(0).sqrt()
+    return mean.float().view(1, -1, 1, 1), std.float().clamp_min(1e-6).view(1, -1, 1, 1)
+
+
 class ImageDataModule(LitDataModule):
     """Images as one (N, C, H, W) uint8 tensor per split; scaling, normalisation and augmentation
     run on whole batches after they reach the device.
@@ -74,9 +89,7 @@ class ImageDataModule(LitDataModule):
             self.test_set = TensorBatches(*self.load_split(train=False))
 
     def _fit_stats(self, images: torch.Tensor) -> None:
-        x = images.float() / self.max_value
-        self.mean = x.mean(dim=(0, 2, 3)).view(1, -1, 1, 1)
-        self.std = x.std(dim=(0, 2, 3)).clamp_min(1e-6).view(1, -1, 1, 1)
+        self.mean, self.std = channel_stats(images, self.max_value)
 
     def prepare_batch(self, batch: Any, augment: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
         """A loader's uint8 batch as model inputs: scaled to [0, 1], augmented when `augment`
