@@ -28,6 +28,7 @@ from common import (
     add_common_args,
     alternate,
     build_litlab,
+    loop_rows,
     run_litlab,
     start,
 )
@@ -90,21 +91,7 @@ def main(argv: list[str] | None = None) -> None:
 
     print("step: litlab's Classifier (litlab) against a bare LightningModule (loop)")
     result = alternate("step", args.repeats, prepare)
-    write_rows(
-        args.json,
-        [
-            {
-                "bench": f"step/{NET}",
-                "measure": f"{clock} s/epoch",
-                "litlab": result[f"{clock}_litlab"],
-                "reference": result[f"{clock}_loop"],
-                "reference_name": "bare LightningModule",
-                "ratio": result[f"{clock}_ratio"],
-                "target": TARGET,
-            }
-            for clock in ("cpu", "wall")
-        ],
-    )
+    write_rows(args.json, loop_rows(f"step/{NET}", result, "bare LightningModule", TARGET))
 
 
 if __name__ == "__main__":

@@ -33,12 +33,12 @@ from common import (
     Clock,
     Run,
     Spans,
+    StepCounts,
     add_common_args,
     alternate,
     build_litlab,
     check_schedule,
     loop_rows,
-    run_litlab,
     runner_overrides,
     start,
 )
@@ -173,7 +173,7 @@ def same_weights(a: torch.nn.Module, b: torch.nn.Module) -> bool:
 def bench(args: argparse.Namespace, data_dir: str) -> dict[str, float]:
     """Alternate litlab and loop runs; print the medians, then check that both sides ran the
     same number of steps from the same initial weights."""
-    steps: dict[str, list[int]] = {"litlab": [], "loop": []}
+    counts = StepCounts()
 
     def prepare() -> dict[str, Run]:
         parts = build_litlab(litlab_overrides(args, data_dir), NAME)
@@ -183,26 +183,10 @@ def bench(args: argparse.Namespace, data_dir: str) -> dict[str, float]:
         if not same_weights(net, parts["model"].net):
             raise SystemExit("the loop's net does not start from litlab's weights")
         net.to(args.device)
-
-        def litlab() -> Spans:
-            spans = run_litlab(parts, args.warmup)
-            steps["litlab"].append(parts["trainer"].global_step)
-            return spans
-
-        def loop() -> Spans:
-            spans, done = run_loop(parts, net, args)
-            steps["loop"].append(done)
-            return spans
-
-        return {"litlab": litlab, "loop": loop}
+        return counts.sides(parts, args.warmup, lambda: run_loop(parts, net, args))
 
     result = alternate(NAME, args.repeats, prepare)
-    print(
-        f"{NAME} steps per run: litlab {steps['litlab']}, loop {steps['loop']}; "
-        "identical initial weights in every repeat"
-    )
-    if steps["litlab"] != steps["loop"]:
-        raise SystemExit("litlab and the loop ran different numbers of steps")
+    counts.check(NAME)
     write_rows(args.json, loop_rows(NAME, result))
     return result
 

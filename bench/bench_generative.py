@@ -60,12 +60,12 @@ from common import (
     Clock,
     Run,
     Spans,
+    StepCounts,
     add_common_args,
     alternate,
     build_litlab,
     check_schedule,
     loop_rows,
-    run_litlab,
     runner_overrides,
     start,
 )
@@ -305,32 +305,15 @@ LOOPS = {"vae": vae_loop, "gan": gan_loop}
 def bench(args: argparse.Namespace, model: str, data_dir: str) -> dict[str, float]:
     """Alternate litlab and loop runs; print the medians, check that both sides ran the same
     number of steps from the same initial weights, and write the result rows."""
-    steps: dict[str, list[int]] = {"litlab": [], "loop": []}
+    counts = StepCounts()
     fid_cache = str(Path(tempfile.mkdtemp(prefix="bench-fid-")) / "fid_classifier.ckpt")
 
     def prepare() -> dict[str, Run]:
         parts = build_litlab(litlab_overrides(args, model, data_dir, fid_cache), model)
-        loop_run = LOOPS[model](parts, args)
-
-        def litlab() -> Spans:
-            spans = run_litlab(parts, args.warmup)
-            steps["litlab"].append(parts["trainer"].global_step)
-            return spans
-
-        def loop() -> Spans:
-            spans, done = loop_run()
-            steps["loop"].append(done)
-            return spans
-
-        return {"litlab": litlab, "loop": loop}
+        return counts.sides(parts, args.warmup, LOOPS[model](parts, args))
 
     result = alternate(model, args.repeats, prepare)
-    print(
-        f"{model} steps per run: litlab {steps['litlab']}, loop {steps['loop']}; "
-        "identical initial weights in every repeat"
-    )
-    if steps["litlab"] != steps["loop"]:
-        raise SystemExit("litlab and the loop ran different numbers of steps")
+    counts.check(model)
     write_rows(args.json, loop_rows(model, result))
     return result
 

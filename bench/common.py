@@ -201,6 +201,36 @@ def run_litlab(parts: dict[str, Any], warmup: int) -> Spans:
     return parts["timer"].clock.seconds(skip=warmup)
 
 
+class StepCounts:
+    """The optimizer steps each side ran, per repeat: both sides must run the same number."""
+
+    def __init__(self) -> None:
+        self.steps: dict[str, list[int]] = {"litlab": [], "loop": []}
+
+    def sides(self, parts: dict[str, Any], warmup: int, loop: Callable[[], tuple[Spans, int]]):
+        """One repeat's two runs (for `alternate`); `loop` returns its spans and its steps."""
+
+        def litlab() -> Spans:
+            spans = run_litlab(parts, warmup)
+            self.steps["litlab"].append(parts["trainer"].global_step)
+            return spans
+
+        def hand_loop() -> Spans:
+            spans, done = loop()
+            self.steps["loop"].append(done)
+            return spans
+
+        return {"litlab": litlab, "loop": hand_loop}
+
+    def check(self, name: str) -> None:
+        print(
+            f"{name} steps per run: litlab {self.steps['litlab']}, loop {self.steps['loop']}; "
+            "identical initial weights in every repeat"
+        )
+        if self.steps["litlab"] != self.steps["loop"]:
+            raise SystemExit("litlab and the loop ran different numbers of steps")
+
+
 def check_schedule(cfg: DictConfig) -> None:
     """The loops mirror a per-epoch cosine schedule over the whole run; refuse anything else."""
     target = (cfg.model.get("scheduler") or {}).get("_target_")
@@ -254,7 +284,12 @@ def alternate(name: str, repeats: int, prepare: Callable[[], dict[str, Run]]) ->
 LOOP_TARGET = 1.10  # litlab may take at most 10% longer per epoch than the hand-written loop
 
 
-def loop_rows(bench: str, result: dict[str, float]) -> list[dict[str, Any]]:
+def loop_rows(
+    bench: str,
+    result: dict[str, float],
+    reference_name: str = "hand-written loop",
+    target: float = LOOP_TARGET,
+) -> list[dict[str, Any]]:
     """The cpu and wall rows of one `alternate` result, for `write_rows`."""
     return [
         {
@@ -262,9 +297,9 @@ def loop_rows(bench: str, result: dict[str, float]) -> list[dict[str, Any]]:
             "measure": f"{clock} s/epoch",
             "litlab": result[f"{clock}_litlab"],
             "reference": result[f"{clock}_loop"],
-            "reference_name": "hand-written loop",
+            "reference_name": reference_name,
             "ratio": result[f"{clock}_ratio"],
-            "target": LOOP_TARGET,
+            "target": target,
         }
         for clock in ("cpu", "wall")
     ]

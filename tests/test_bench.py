@@ -12,6 +12,8 @@ import pytest
 
 from tests.conftest import REPO, SHARED_DATA
 
+TINY = ("--epochs=1", "--warmup=0", "--repeats=1")  # say nothing about speed; check it runs
+
 
 def assert_rows(rows_file: Path, benches: list[str]) -> None:
     """The --json rows: cpu then wall per bench, positive medians, ratio = litlab / loop."""
@@ -24,104 +26,60 @@ def assert_rows(rows_file: Path, benches: list[str]) -> None:
         assert row["reference_name"] == "hand-written loop" and row["target"] == 1.10
 
 
-def test_bench_script_prints_both_timings_and_the_ratio_for_both_nets(tmp_path):
-    rows_file = tmp_path / "rows.jsonl"
+def run_bench(script: str, *args: str, timeout: int = 120) -> str:
+    """Run `bench/<script> <args>` from the repo root on the shared MNIST (random digits, with
+    a loud note, when it is absent); its stdout, after checking that it succeeded."""
     result = subprocess.run(
-        [
-            sys.executable,
-            "bench/bench_mnist.py",
-            "--epochs=1",
-            "--warmup=0",
-            "--repeats=1",
-            "--limit-batches=1",
-            f"--json={rows_file}",
-            f"--data-dir={SHARED_DATA}",  # random digits (with a loud note) when it is absent
-        ],
+        [sys.executable, f"bench/{script}", *args, f"--data-dir={SHARED_DATA}"],
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
     )
     assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout
+
+
+def assert_timings(stdout: str, name: str) -> None:
+    """Both sides' medians and the ratio, for both clocks."""
     number = r"\d+\.\d{3}"
+    for clock in ("wall", "cpu"):
+        for side in ("litlab", "loop  "):
+            assert re.search(rf"^{name} {clock} {side} : {number} s", stdout, re.M), stdout
+        ratio = re.search(rf"^{name} {clock} ratio litlab/loop: ({number})", stdout, re.M)
+        assert ratio and float(ratio.group(1)) > 0, stdout
+
+
+def assert_same_steps(stdout: str, name: str, steps: int) -> None:
+    """The same number of optimizer steps on both sides, from the same initial weights."""
+    line = rf"^{name} steps per run: litlab \[{steps}\], loop \[{steps}\]; identical initial"
+    assert re.search(line, stdout, re.M), stdout
+
+
+def test_bench_script_prints_both_timings_and_the_ratio_for_both_nets(tmp_path):
+    rows_file = tmp_path / "rows.jsonl"
+    stdout = run_bench("bench_mnist.py", *TINY, "--limit-batches=1", f"--json={rows_file}")
     for net in ("cnn", "mlp"):
-        for clock in ("wall", "cpu"):
-            for side in ("litlab", "loop  "):
-                assert re.search(rf"^{net} {clock} {side} : {number} s", result.stdout, re.M)
-            ratio = re.search(rf"^{net} {clock} ratio litlab/loop: ({number})", result.stdout, re.M)
-            assert ratio and float(ratio.group(1)) > 0, result.stdout
+        assert_timings(stdout, net)
     assert_rows(rows_file, ["mnist/cnn", "mnist/mlp"])
 
 
 def test_detector_bench_prints_both_timings_and_the_ratio_after_the_same_steps(tmp_path):
     rows_file = tmp_path / "rows.jsonl"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "bench/bench_detector.py",
-            "--epochs=1",
-            "--warmup=0",
-            "--repeats=1",
-            "--limit-batches=2",
-            "--canvases=64",
-            f"--json={rows_file}",
-            f"--data-dir={SHARED_DATA}",  # random digits (with a loud note) when it is absent
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    stdout = run_bench(
+        "bench_detector.py", *TINY, "--limit-batches=2", "--canvases=64", f"--json={rows_file}"
     )
-    assert result.returncode == 0, result.stderr[-3000:]
-    number = r"\d+\.\d{3}"
-    for clock in ("wall", "cpu"):
-        for side in ("litlab", "loop  "):
-            assert re.search(rf"^detector {clock} {side} : {number} s", result.stdout, re.M)
-        ratio = re.search(rf"^detector {clock} ratio litlab/loop: ({number})", result.stdout, re.M)
-        assert ratio and float(ratio.group(1)) > 0, result.stdout
-    # the same number of optimizer steps on both sides, from the same initial weights
-    assert re.search(
-        r"^detector steps per run: litlab \[2\], loop \[2\]; identical initial weights",
-        result.stdout,
-        re.M,
-    ), result.stdout
+    assert_timings(stdout, "detector")
+    assert_same_steps(stdout, "detector", 2)
     assert_rows(rows_file, ["detector"])
 
 
 def test_generative_bench_prints_timings_ratios_and_json_rows_for_vae_and_gan(tmp_path):
     rows_file = tmp_path / "rows.jsonl"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "bench/bench_generative.py",
-            "--epochs=1",
-            "--warmup=0",
-            "--repeats=1",
-            "--limit-batches=2",
-            f"--json={rows_file}",
-            f"--data-dir={SHARED_DATA}",  # random digits (with a loud note) when it is absent
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    number = r"\d+\.\d{3}"
+    stdout = run_bench("bench_generative.py", *TINY, "--limit-batches=2", f"--json={rows_file}")
     for model in ("vae", "gan"):
-        for clock in ("wall", "cpu"):
-            for side in ("litlab", "loop  "):
-                assert re.search(rf"^{model} {clock} {side} : {number} s", result.stdout, re.M)
-            ratio = re.search(
-                rf"^{model} {clock} ratio litlab/loop: ({number})", result.stdout, re.M
-            )
-            assert ratio and float(ratio.group(1)) > 0, result.stdout
-        # the same number of optimizer steps on both sides, from the same initial weights
-        assert re.search(
-            rf"^{model} steps per run: litlab \[2\], loop \[2\]; identical initial weights",
-            result.stdout,
-            re.M,
-        ), result.stdout
+        assert_timings(stdout, model)
+        assert_same_steps(stdout, model, 2)
     assert_rows(rows_file, ["vae", "gan"])
 
 
@@ -154,22 +112,8 @@ def test_the_suite_table_marks_each_row_against_its_target_in_its_direction():
 
 def test_startup_bench_times_the_help_against_import_torch(tmp_path):
     rows_file = tmp_path / "rows.jsonl"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "bench/bench_startup.py",
-            "--repeats=1",
-            "--only",
-            "help",
-            f"--json={rows_file}",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert re.search(r"^help +/ import torch +\d+\.\d\d \(target <= 0.5\)", result.stdout, re.M)
+    stdout = run_bench("bench_startup.py", "--repeats=1", "--only", "help", f"--json={rows_file}")
+    assert re.search(r"^help +/ import torch +\d+\.\d\d \(target <= 0.5\)", stdout, re.M)
     (row,) = [json.loads(line) for line in rows_file.read_text().splitlines()]
     assert row["bench"] == "startup/help" and row["reference_name"] == "import torch"
     assert row["ratio"] == pytest.approx(row["litlab"] / row["reference"])
