@@ -29,10 +29,10 @@ EPOCHS = ["--epochs", "2", "--warmup", "1", "--repeats", "2"]
 TINY = ["--epochs", "1", "--warmup", "0", "--repeats", "1", "--limit-batches", "2"]
 SUITE = [
     ("bench_startup.py", ["--repeats", "3"], ["--repeats", "1"]),
-    # the CNN's 57-step epochs take 20 s each here: 15 steps give the same per-step ratio
+    # the CNN's 57-step epochs take 20 s each here: 10 steps give the same per-step ratio
     (
         "bench_mnist.py",
-        ["--nets", "cnn", "--limit-batches", "15", *EPOCHS],
+        ["--nets", "cnn", "--limit-batches", "10", *EPOCHS],
         ["--nets", "cnn", *TINY],
     ),
     (
@@ -41,8 +41,8 @@ SUITE = [
         ["--nets", "mlp", *TINY],
     ),
     ("bare_lightning.py", ["--epochs", "3", "--warmup", "1", "--repeats", "5"], TINY),
-    ("bench_generative.py", ["--limit-batches", "25", *EPOCHS], TINY),
-    ("bench_detector.py", ["--canvases", "1000", *EPOCHS], [*TINY, "--canvases", "64"]),
+    ("bench_generative.py", ["--limit-batches", "15", *EPOCHS], TINY),
+    ("bench_detector.py", ["--canvases", "600", *EPOCHS], [*TINY, "--canvases", "64"]),
     (
         "bench_data.py",
         ["--repeats", "3", "--rows", "5000"],  # the pandas reference reads 700 rows a second
