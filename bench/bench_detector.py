@@ -45,7 +45,6 @@ from common import (
 from omegaconf import DictConfig
 
 from litlab.builders import build_model
-from litlab.data.detection import unpad_boxes
 from litlab.models.yolo_loss import YOLOLossWeights, yolo_loss
 from litlab.utils.config import plain
 
@@ -121,11 +120,9 @@ def run_loop(
     cfg, dm = parts["cfg"], parts["datamodule"]
     m = cfg.model
     device = torch.device(args.device)
-    images, boxes, labels = (t.to(device) for t in dm.train_set.tensors)
-    x_all = images.float() / dm.max_value  # scaled and normalised once, up front
-    if dm.normalize:
-        x_all = (x_all - dm.mean.to(device)) / dm.std.to(device)
-    targets = unpad_boxes(boxes, labels)  # one {"boxes", "labels"} dict per canvas, once
+    tensors = tuple(t.to(device) for t in dm.train_set.tensors)
+    # scaled and normalised once, up front; one {"boxes", "labels"} dict per canvas
+    x_all, targets = dm.prepare_batch(tensors)
     weights = YOLOLossWeights(**plain(m.loss_weights))
     total = args.warmup + args.epochs
     optimizer = torch.optim.AdamW(net.parameters(), **optimizer_kwargs(cfg))

@@ -70,7 +70,7 @@ from common import (
     start,
 )
 from omegaconf import DictConfig
-from torch import nn
+from torch import Tensor, nn
 
 from litlab.builders import build_model
 from litlab.utils.config import plain
@@ -158,6 +158,14 @@ def copy_net(net: nn.Module, litlab_net: nn.Module, device: str) -> nn.Module:
     return net.to(device)
 
 
+def served_images(dm: Any, device: torch.device) -> tuple[Tensor, Tensor, Tensor]:
+    """The training images as the datamodule serves them (its own `prepare_batch`: scaled and
+    normalised), once, with the mean and std that map them back to [0, 1]."""
+    x, _ = dm.prepare_batch(tuple(t.to(device) for t in dm.train_set.tensors))
+    mean, std = (dm.mean, dm.std) if dm.normalize else (torch.zeros(1), torch.ones(1))
+    return x, mean.to(device), std.to(device)
+
+
 # ---------------------------------------------------------------------------------- VAE loop
 def run_vae_loop(
     parts: dict[str, Any], net: nn.Module, log_sigma: nn.Parameter, args: argparse.Namespace
@@ -165,11 +173,7 @@ def run_vae_loop(
     """The hand-written VAE loop; returns the timed epochs and the number of optimizer steps."""
     cfg, dm, m = parts["cfg"], parts["datamodule"], parts["cfg"].model
     device = torch.device(args.device)
-    images = dm.train_set.tensors[0].to(device)
-    x_all = images.float() / dm.max_value  # scaled and normalised once, up front
-    mean, std = (dm.mean, dm.std) if dm.normalize else (torch.zeros(1), torch.ones(1))
-    mean, std = mean.to(device), std.to(device)
-    x_all = (x_all - mean) / std
+    x_all, mean, std = served_images(dm, device)
     pixels_all = (x_all * std + mean).clamp(0, 1)  # the decoder's target, as the model maps it
     total = args.warmup + args.epochs
     optimizer = adam(m.optimizer, [*net.parameters(), log_sigma])
@@ -233,12 +237,8 @@ def run_gan_loop(
     """The hand-written GAN loop; returns the timed epochs and the number of generator steps."""
     cfg, dm, m = parts["cfg"], parts["datamodule"], parts["cfg"].model
     device = torch.device(args.device)
-    images = dm.train_set.tensors[0].to(device)
-    x = images.float() / dm.max_value  # the datamodule's normalised images...
-    mean, std = (dm.mean, dm.std) if dm.normalize else (torch.zeros(1), torch.ones(1))
-    mean, std = mean.to(device), std.to(device)
-    x = (x - mean) / std
-    real_all = (x * std + mean) * 2 - 1  # ... mapped to [-1, 1] as the model does, once
+    x, mean, std = served_images(dm, device)
+    real_all = (x * std + mean) * 2 - 1  # mapped to [-1, 1] as the model does, once
     total = args.warmup + args.epochs
     opt_g = adam(m.optimizer_g, list(generator.parameters()))
     opt_d = adam(m.optimizer_d, list(discriminator.parameters()))

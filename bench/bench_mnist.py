@@ -83,10 +83,8 @@ def litlab_overrides(args: argparse.Namespace, net: str, data_dir: str) -> list[
 def run_loop(parts: dict[str, Any], net: torch.nn.Module, args: argparse.Namespace) -> Spans:
     """The hand-written loop: same net, optimizer, schedule, batch size, steps and data."""
     dm, device = parts["datamodule"], torch.device(args.device)
-    images, labels = (t.to(device) for t in dm.train_set.tensors)
-    mean, std = dm.mean.to(device), dm.std.to(device)
-    x_all = (images.float() / dm.max_value - mean) / std  # normalised once, up front
-    y_all = labels.long()
+    tensors = tuple(t.to(device) for t in dm.train_set.tensors)
+    x_all, y_all = dm.prepare_batch(tensors)  # scaled and normalised once, up front
     total = args.warmup + args.epochs
     optimizer = torch.optim.Adam(net.parameters(), **optimizer_kwargs(parts["cfg"]))
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total)

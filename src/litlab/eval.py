@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import hydra
 import pytorch_lightning as pl
 from omegaconf import DictConfig, OmegaConf, open_dict
 
@@ -20,7 +19,7 @@ from litlab.builders import (
 from litlab.data.spec import DataSpec
 from litlab.errors import ConfigError, IncompatibleError
 from litlab.train import stage_metrics
-from litlab.utils.checkpoints import read_checkpoint
+from litlab.utils.checkpoints import model_class, read_checkpoint
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +38,10 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
         with open_dict(cfg):  # `data: null` in eval.yaml leaves no key to assign in struct mode
             cfg.data = OmegaConf.create(stored["data"])
             cfg.data.data_dir = cfg.paths.data_dir
-    target = (stored.get("model") or {}).get("_target_")
-    if target is None:
-        raise ConfigError(f"{path} was not written by litlab (no model recorded in it).")
+    model_cls = model_class(checkpoint, path)
 
     pl.seed_everything(cfg.seed, workers=True)
     datamodule = build_datamodule(cfg, stage="test")
-    model_cls = hydra.utils.get_class(target)
     trained_on = DataSpec.from_dict(checkpoint["hyper_parameters"]["spec"])
     if (trained_on.input_shape, trained_on.num_classes) != (
         datamodule.spec.input_shape,

@@ -28,15 +28,20 @@ def load_model(ckpt_path: Any, device: str = "auto") -> pl.LightningModule:
     path = Path(str(ckpt_path)) if ckpt_path not in (None, "", "null") else None
     if path is None or not path.is_file():
         raise ConfigError(f"ckpt_path={ckpt_path} does not exist; give the path of a .ckpt file.")
-    stored = read_checkpoint(path).get("litlab_config") or {}
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    model_cls = model_class(read_checkpoint(path), path)
+    model = model_cls.load_from_checkpoint(path, map_location=device, weights_only=True)
+    return model.eval()
+
+
+def model_class(checkpoint: dict[str, Any], path: str | Path) -> type[pl.LightningModule]:
+    """The model class a litlab checkpoint records; one sentence when it records none."""
+    stored = checkpoint.get("litlab_config") or {}
     target = (stored.get("model") or {}).get("_target_")
     if target is None:
         raise ConfigError(f"{path} was not written by litlab (no model recorded in it).")
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    model_cls = hydra.utils.get_class(target)
-    model = model_cls.load_from_checkpoint(path, map_location=device, weights_only=True)
-    return model.eval()
+    return hydra.utils.get_class(target)
 
 
 class AtomicCheckpointIO(TorchCheckpointIO):
