@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 from litlab.utils.summary import read_summary
 from tests.conftest import run_cli, run_train
@@ -109,6 +110,19 @@ def test_ckpt_path_to_a_missing_file(tmp_path, script):
     missing = tmp_path / "nope.ckpt"
     result = run_cli(script, [f"ckpt_path={missing}", f"hydra.run.dir={tmp_path}"])
     assert_fails_with(result, tmp_path, f"ckpt_path={missing} does not exist")
+
+
+@pytest.mark.parametrize("script", ["eval.py", "predict.py"])
+def test_a_checkpoint_litlab_did_not_write_gets_one_sentence(tmp_path, script):
+    foreign = tmp_path / "foreign.ckpt"
+    torch.save({"state_dict": {}, "litlab_config": {"data": {"_target_": "x"}}}, foreign)
+    run = tmp_path / "run"
+    args = [f"ckpt_path={foreign}", f"hydra.run.dir={run}", f"inputs={tmp_path}"]
+    result = run_cli(script, args[:2] if script == "eval.py" else [args[0], args[2]])
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: {foreign} was not written by litlab (no model recorded in it)."
+    )
 
 
 def test_eval_reproduces_the_test_metrics_of_its_checkpoint(tmp_path):
