@@ -18,6 +18,7 @@ from litlab.builders import (
     existing_checkpoint,
 )
 from litlab.lr_finder import find_lr
+from litlab.utils.speedups import apply_speedups
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ def train(cfg: DictConfig) -> dict[str, Any]:
     checkpoint_path = existing_checkpoint(cfg.get("ckpt_path"))
     datamodule = build_datamodule(cfg)
     model = build_model(cfg, datamodule.spec)
+    apply_speedups(model, cfg)
     loggers = build_loggers(cfg)
     trainer = build_trainer(cfg, build_callbacks(cfg, with_logger=bool(loggers)), loggers)
     for logger in loggers:
