@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
+import json
 import os
+import select
+import signal
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -114,18 +119,79 @@ def run_train(overrides: list[str], out_dir: Path) -> dict:
 def run_cli(
     script: str, args: list[str], env: dict[str, str] | None = None, timeout: int = 900
 ) -> subprocess.CompletedProcess:
-    """Run `python <script> <args>` from the repo root as a user would."""
-    full_env = {**os.environ, **(env or {})}
+    """Run `python <script> <args>` from the repo root as a user would (in a child forked from
+    a Python that has torch and Lightning imported already: tests/cli_server.py)."""
     flags = [a for a in args if a.startswith("-")]  # Hydra's flags (-m, --cfg) come first
     overrides = [a for a in args if not a.startswith("-")]
-    return subprocess.run(
-        [sys.executable, script, *flags, *quiet(Path(script).stem), *overrides],
-        cwd=REPO,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    argv = [script, *flags, *quiet(Path(script).stem), *overrides]
+    return CLI_SERVER.run(argv, {**os.environ, **(env or {})}, timeout)
+
+
+class CliServer:
+    """This test process's `tests/cli_server.py`, started on first use."""
+
+    def __init__(self) -> None:
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> subprocess.Popen:
+        if self.process is None or self.process.poll() is not None:
+            self.process = subprocess.Popen(
+                [sys.executable, str(Path(__file__).with_name("cli_server.py"))],
+                cwd=REPO,
+                env=dict(os.environ),
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+            )
+            self.answer(self.process, 600)  # {"ready": true}
+        return self.process
+
+    @staticmethod
+    def answer(process: subprocess.Popen, timeout: float) -> dict:
+        ready, _, _ = select.select([process.stdout], [], [], timeout)
+        if not ready:
+            raise TimeoutError
+        line = process.stdout.readline()
+        if not line:
+            raise RuntimeError("tests/cli_server.py ended without answering")
+        return json.loads(line)
+
+    def run(
+        self, argv: list[str], env: dict[str, str], timeout: float
+    ) -> subprocess.CompletedProcess:
+        process = self.start()
+        with tempfile.TemporaryDirectory() as folder:
+            out, err = Path(folder) / "stdout", Path(folder) / "stderr"
+            request = {
+                "argv": argv,
+                "env": env,
+                "cwd": str(REPO),
+                "stdout": str(out),
+                "stderr": str(err),
+            }
+            process.stdin.write(json.dumps(request) + "\n")
+            process.stdin.flush()
+            pid = self.answer(process, 60)["pid"]
+            try:
+                code = self.answer(process, timeout)["returncode"]
+            except TimeoutError:
+                os.killpg(pid, signal.SIGKILL)
+                self.answer(process, 60)
+                raise subprocess.TimeoutExpired(
+                    [sys.executable, *argv], timeout, out.read_text(), err.read_text()
+                ) from None
+            return subprocess.CompletedProcess(
+                [sys.executable, *argv], code, out.read_text(), err.read_text()
+            )
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.stdin.close()
+            self.process.wait(timeout=30)
+
+
+CLI_SERVER = CliServer()
+atexit.register(CLI_SERVER.stop)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
