@@ -389,3 +389,11 @@ def test_a_series_csv_the_model_cannot_read_gets_one_sentence(sunspots, tmp_path
     frame.to_csv(csv, index=False)
     with pytest.raises(DataError, match=sentence):
         run_predict([f"ckpt_path={sunspots['best_checkpoint']}", f"inputs={csv}"], tmp_path)
+
+
+def test_a_gan_is_sent_to_sample_py():
+    from litlab.models.gan import GAN
+    from litlab.predict import writer_for
+
+    with pytest.raises(ConfigError, match=r"draw images with `python sample.py ckpt_path=...`"):
+        writer_for(GAN.__new__(GAN))  # the task decides; no weights needed

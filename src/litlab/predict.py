@@ -41,12 +41,13 @@ def writer_for(model: LitModule) -> Writer:
     from litlab.models.vae import VAE
     from litlab.predictions import classes, detections, reconstructions, series, tables
 
-    spec, name = model.spec, type(model).__name__
+    name = type(model).__name__
     if isinstance(model, GAN):
         raise ConfigError(
             f"{name} makes images from noise, so there is nothing for it to predict from inputs; "
             "draw images with `python sample.py ckpt_path=...` instead."
         )
+    spec = model.spec
     if spec.input_kind == "table":
         return tables.write_table
     if spec.input_kind == "sequence" and spec.target == "value":

@@ -98,7 +98,7 @@ def write_forecast(model: LitModule, inputs: Path, out: Path, cfg: DictConfig) -
 def draw(history: pd.Series, predicted: np.ndarray, times: list | None, lookback: int) -> Figure:
     """The last few lookback windows of the target and the forecast after them."""
     shown = history.iloc[-HISTORY_WINDOWS * lookback :]
-    axis = "row" if times is None else "time"
+    axis = "row" if times is None else (history.index.name or "time")
     if times is None:  # no time axis to extend: number the rows
         shown = shown.reset_index(drop=True)
         start = len(history) - len(shown)
