@@ -76,5 +76,5 @@ def sample() -> None:
 
 
 def predict() -> None:
-    """`litlab-predict`: a trained model's predictions on image files."""
+    """`litlab-predict`: a trained model's predictions on images, CSV rows or a series."""
     launch("predict", run_predict, summary=False)

@@ -10,6 +10,7 @@ val/test time for values never seen in training.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -71,6 +72,32 @@ class TableEncoder:
         self.mean = np.zeros(0)
         self.std = np.ones(0)
         self.vocab: dict[str, dict[str, int]] = {}
+
+    def state(self) -> dict[str, Any]:
+        """The fitted encoding as plain values (lists, floats, strings), for a checkpoint."""
+        return {
+            "numeric": list(self.types.numeric),
+            "categorical": list(self.types.categorical),
+            "medians": [self.medians[c] for c in self.types.numeric],
+            "indicators": list(self.indicators),
+            "mean": [float(v) for v in self.mean],
+            "std": [float(v) for v in self.std],
+            "vocab": [sorted(self.vocab[c], key=self.vocab[c].get) for c in self.types.categorical],
+        }
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any], source: str) -> TableEncoder:
+        """The encoder `state()` described, ready to `transform` new rows as in training."""
+        encoder = cls(ColumnTypes(list(state["numeric"]), list(state["categorical"])), source)
+        encoder.medians = dict(zip(state["numeric"], map(float, state["medians"]), strict=True))
+        encoder.indicators = list(state["indicators"])
+        encoder.mean = np.asarray(state["mean"], dtype=np.float64)
+        encoder.std = np.asarray(state["std"], dtype=np.float64)
+        encoder.vocab = {
+            column: {value: i + 1 for i, value in enumerate(values)}
+            for column, values in zip(state["categorical"], state["vocab"], strict=True)
+        }
+        return encoder
 
     def fit(self, frame: pd.DataFrame) -> TableEncoder:
         for column in self.types.numeric:

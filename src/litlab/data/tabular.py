@@ -162,6 +162,7 @@ class TabularDataModule(LitDataModule):
             "numeric_columns": encoder.numeric_names,
             "categorical_columns": list(encoder.types.categorical),
             "target_column": self.target,
+            "encoder": encoder.state(),  # predict.py encodes new rows with it
         }
         common = {
             "input_kind": "table",

@@ -89,6 +89,11 @@ class TimeSeriesDataModule(LitDataModule):
             return
         frame = self.ordered(self.load_frame())
         values = self.clean(frame)
+        if values[self.target].nunique() < 2:
+            raise DataError(
+                f"the target column {self.target!r} of {self.source} is constant; "
+                "there is nothing to forecast."
+            )
         self.times = values.index.to_numpy()
         array = values.to_numpy(dtype=np.float64)
         bounds = self.boundaries(len(array))
@@ -116,6 +121,8 @@ class TimeSeriesDataModule(LitDataModule):
                 "target_mean": [float(self.mean[0])],
                 "target_std": [float(self.std[0])],
                 "columns": [self.target, *self.inputs],
+                "time": self.time,  # predict reads a series CSV as this datamodule does
+                "fill": self.fill,
                 "lookback": self.lookback,
                 "horizon": self.horizon,
             },
@@ -161,11 +168,6 @@ class TimeSeriesDataModule(LitDataModule):
             raise DataError(
                 f"column {gaps.idxmax()!r} of {self.source} has missing values left after "
                 f"data.fill={self.fill}; use data.fill=interpolate or drop."
-            )
-        if values[self.target].nunique() < 2:
-            raise DataError(
-                f"the target column {self.target!r} of {self.source} is constant; "
-                "there is nothing to forecast."
             )
         return values
 
