@@ -20,6 +20,17 @@ from tests.conftest import run_cli, run_train
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
 WAIT = 30  # seconds for the page to load and answer (both take about one on an idle machine)
+BRIEF = [  # a few batches: the pages need a checkpoint, not a good model
+    "trainer.max_epochs=1",
+    "trainer.limit_train_batches=3",
+    "trainer.limit_val_batches=1",
+    "trainer.limit_test_batches=1",
+    "~logger",
+]
+NO_FIGURES = [
+    f"callbacks.{name}=null"
+    for name in ("loss_curves", "confusion_matrix", "reconstructions", "latent_space")
+] + ["callbacks.sample_progress=null"]
 
 
 @pytest.fixture(scope="module")
@@ -79,8 +90,7 @@ def wait_until(driver, condition) -> None:
 def classifier_ckpt(tmp_path_factory) -> Path:
     """A CNN trained one epoch on scikit-learn's 8x8 digits (about 90% of the test set right)."""
     run = tmp_path_factory.mktemp("classifier")
-    no_figures = ["callbacks.confusion_matrix=null", "callbacks.loss_curves=null"]
-    result = run_train(["trainer.max_epochs=1", "~logger", *no_figures], run)
+    result = run_train(["trainer.max_epochs=1", "~logger", *NO_FIGURES], run)
     return Path(result["best_checkpoint"])
 
 
@@ -134,3 +144,64 @@ def test_demo_without_a_checkpoint_says_how_to_give_one():
     result = run_cli("demo.py", [])
     assert result.returncode == 1
     assert result.stderr.strip() == "error: ckpt_path must be set: python demo.py ckpt_path=..."
+
+
+def test_moving_the_seed_draws_new_vae_samples(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    ckpt = run_train(["model=vae", *BRIEF, *NO_FIGURES], tmp_path)["best_checkpoint"]
+    samples = (By.CSS_SELECTOR, "#samples img")
+    with serving(Path(ckpt)) as url:
+        browser.get(url)
+        wait_until(browser, lambda d: d.find_elements(*samples))  # drawn when the page loads
+        first = browser.find_element(*samples).get_attribute("src")
+        seed = browser.find_element(By.CSS_SELECTOR, "#seed input[type=number]")
+        seed.send_keys(Keys.CONTROL, "a")
+        seed.send_keys("7", Keys.ENTER)
+        wait_until(browser, lambda d: d.find_element(*samples).get_attribute("src") != first)
+        browser.find_element(By.CSS_SELECTOR, "#interpolate").click()
+        wait_until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#interpolation img"))
+
+
+def test_a_drawing_becomes_light_ink_on_black_cropped_to_the_ink():
+    from litlab.demo.classifier import drawing
+
+    canvas = Image.new("RGBA", (280, 280), (0, 0, 0, 0))  # the sketchpad's transparent canvas
+    canvas.paste((0, 0, 0, 255), (100, 40, 120, 240))  # one dark vertical stroke: a "1"
+    image = drawing({"composite": canvas}, grey=True)
+    assert image.mode == "L" and image.width == image.height == 280  # 200 tall, plus 20% twice
+    pixels = np.asarray(image)
+    assert pixels[140, 140] == 255 and pixels[0, 0] == 0 and pixels[140, 100] == 0
+    assert drawing({"composite": Image.new("RGBA", (280, 280))}, grey=True) is None
+
+
+def test_the_table_page_shows_the_prediction_for_a_row_typed_into_its_form(browser, tmp_path):
+    from selenium.webdriver.common.by import By
+    from sklearn.datasets import load_wine
+
+    try:
+        from litlab.predictions.tables import predict_rows
+    except ImportError:
+        pytest.skip("litlab.predictions.tables.predict_rows is not on this branch yet")
+    from litlab.utils.checkpoints import load_model
+
+    run = run_train(["data=wine", *BRIEF, *NO_FIGURES], tmp_path)
+    model = load_model(run["best_checkpoint"], "cpu")
+    numeric = model.spec.extra["numeric_columns"]
+    wine = load_wine(as_frame=True).frame
+    row = wine.drop(columns="target").iloc[[0]]
+    expected = predict_rows(model, row).iloc[0]
+    name = str(expected["prediction"])
+    with serving(Path(run["best_checkpoint"])) as url:
+        browser.get(url)
+        wait_until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#predict"))
+        fields = browser.find_elements(By.CSS_SELECTOR, ".column input")
+        assert len(fields) == len(numeric)
+        for field, column in zip(fields, numeric, strict=True):
+            field.send_keys(str(row.iloc[0][column]))
+        browser.find_element(By.CSS_SELECTOR, "#predict").click()
+        wait_until(browser, lambda d: "%" in text_of(d, "#prediction"))
+        shown = text_of(browser, "#prediction").splitlines()
+    assert shown[1] == name, shown
+    assert f"{round(expected[f'p_{name}'] * 100)}%" == shown[shown.index(name, 2) + 1], shown

@@ -9,7 +9,7 @@ from typing import Any
 import gradio as gr
 import pytorch_lightning as pl
 import torch
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, ImageStat
 
 # the one place the demo reaches into predict (the lead may repoint it to litlab.predictions)
 from litlab.predict import load_image, model_input
@@ -40,7 +40,7 @@ def drawing(sketch: dict[str, Any] | None, grey: bool) -> Image.Image | None:
     ink = flat.convert("L")
     if ink.getextrema()[0] == ink.getextrema()[1]:
         return None  # nothing drawn
-    if sum(ink.getdata()) / (ink.width * ink.height) > 127:
+    if ImageStat.Stat(ink).mean[0] > 127:
         ink = ImageOps.invert(ink)
     left, top, right, bottom = ink.getbbox()
     side = round(max(right - left, bottom - top) * (1 + 2 * MARGIN))
@@ -75,7 +75,15 @@ def page(model: pl.LightningModule, card: str) -> gr.Blocks:
         with gr.Row():
             with gr.Column():
                 with gr.Tab("Draw"):
-                    sketch = gr.Sketchpad(type="pil", label="Draw a digit", elem_id="sketch")
+                    sketch = gr.Sketchpad(
+                        type="pil",
+                        label="Draw a digit (pick the brush on the left)",
+                        canvas_size=(280, 280),
+                        fixed_canvas=True,
+                        layers=False,
+                        brush=gr.Brush(default_size=18, colors=["#000000"], color_mode="fixed"),
+                        elem_id="sketch",
+                    )
                     draw_button = gr.Button("Classify the drawing", elem_id="classify-drawing")
                 with gr.Tab("Upload"):
                     upload = gr.Image(type="filepath", label="An image file", elem_id="upload")

@@ -47,8 +47,8 @@ def page(model: pl.LightningModule, card: str) -> gr.Blocks:
         gr.Markdown(card)
         with gr.Row():
             with gr.Column():
-                fields = [gr.Number(label=name) for name in numeric]
-                fields += [gr.Textbox(label=name) for name in categorical]
+                fields = [gr.Number(label=name, elem_classes="column") for name in numeric]
+                fields += [gr.Textbox(label=name, elem_classes="column") for name in categorical]
                 button = gr.Button("Predict", elem_id="predict")
             with gr.Column():
                 if model.spec.target == "class":
