@@ -47,7 +47,10 @@ def serve(cfg: DictConfig, block: bool = True) -> gr.Blocks:
             prevent_thread_lock=not block,
             quiet=not block,
         )
-    except OSError as exc:  # gradio's "Cannot find empty port" and bind errors
-        raise ConfigError(f"cannot serve on {cfg.host}:{cfg.port} ({exc}).") from None
+    except OSError:  # gradio's "Cannot find empty port", and bind errors
+        raise ConfigError(
+            f"cannot serve on {cfg.host}:{cfg.port} (in use, or not this machine's); "
+            "choose another port=N, or port=null for the first free one from 7860."
+        ) from None
     log.info("Serving %s at %s", cfg.ckpt_path, blocks.local_url)
     return blocks
