@@ -178,28 +178,32 @@ def test_a_drawing_becomes_light_ink_on_black_cropped_to_the_ink():
 
 def test_the_table_page_shows_the_prediction_for_a_row_typed_into_its_form(browser, tmp_path):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
     from sklearn.datasets import load_wine
+
+    from litlab.utils.checkpoints import load_model
 
     try:
         from litlab.predictions.tables import predict_rows
     except ImportError:
         pytest.skip("litlab.predictions.tables.predict_rows is not on this branch yet")
-    from litlab.utils.checkpoints import load_model
-
     run = run_train(["data=wine", *BRIEF, *NO_FIGURES], tmp_path)
     model = load_model(run["best_checkpoint"], "cpu")
-    numeric = model.spec.extra["numeric_columns"]
-    wine = load_wine(as_frame=True).frame
-    row = wine.drop(columns="target").iloc[[0]]
+    if "encoder" not in model.spec.extra:
+        pytest.skip("table checkpoints do not store their encoder on this branch yet")
+    row = load_wine(as_frame=True).frame.drop(columns="target").iloc[[0]]
     expected = predict_rows(model, row).iloc[0]
     name = str(expected["prediction"])
     with serving(Path(run["best_checkpoint"])) as url:
         browser.get(url)
         wait_until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#predict"))
-        fields = browser.find_elements(By.CSS_SELECTOR, ".column input")
-        assert len(fields) == len(numeric)
-        for field, column in zip(fields, numeric, strict=True):
-            field.send_keys(str(row.iloc[0][column]))
+        form = browser.find_elements(By.CSS_SELECTOR, ".column")
+        # one field per column of the table, in its order (no missing-value flags)
+        assert [field.text.splitlines()[0] for field in form] == list(row.columns)
+        for field, column in zip(form, row.columns, strict=True):
+            box = field.find_element(By.TAG_NAME, "input")
+            box.send_keys(Keys.CONTROL, "a")
+            box.send_keys(str(row.iloc[0][column]))
         browser.find_element(By.CSS_SELECTOR, "#predict").click()
         wait_until(browser, lambda d: "%" in text_of(d, "#prediction"))
         shown = text_of(browser, "#prediction").splitlines()

@@ -11,8 +11,21 @@ import pytorch_lightning as pl
 import torch
 from PIL import Image, ImageOps, ImageStat
 
-# the one place the demo reaches into predict (the lead may repoint it to litlab.predictions)
-from litlab.predict import load_image, model_input
+from litlab.data.spec import DataSpec
+
+# The one place the demo reads image files: as predict.py does, from litlab.predictions where
+# it lives now, else from litlab.predict where it lived before.
+try:
+    from litlab.predictions.images import load_image, model_input
+
+    def read_pixels(path: Path, spec: DataSpec) -> torch.Tensor:
+        return load_image(path, spec).pixels
+except ImportError:
+    from litlab.predict import load_image, model_input
+
+    def read_pixels(path: Path, spec: DataSpec) -> torch.Tensor:
+        return load_image(path, spec)[1]
+
 
 MARGIN = 0.2  # blank border around a drawing's ink, as a share of its size (MNIST centres digits)
 
@@ -20,7 +33,7 @@ MARGIN = 0.2  # blank border around a drawing's ink, as a share of its size (MNI
 def probabilities(model: pl.LightningModule, path: Path) -> dict[str, float]:
     """Each class's probability for the image file at `path`, read as predict.py reads it."""
     spec = model.spec
-    pixels = load_image(path, spec)[1]
+    pixels = read_pixels(path, spec)
     with torch.no_grad():
         p = model(model_input(pixels[None], spec).to(model.device)).softmax(1)[0].cpu()
     names = list(spec.class_names) or [str(i) for i in range(spec.num_classes)]

@@ -17,9 +17,36 @@ except ImportError:
 
 
 def columns(model: pl.LightningModule) -> tuple[list[str], list[str]]:
-    """The numeric and categorical input columns the model's table had (its spec records them)."""
+    """The table's numeric and categorical columns, as the model's spec records them: from the
+    stored encoder when there is one (`numeric_columns` also names the missing-value flags)."""
     extra = model.spec.extra
-    return list(extra.get("numeric_columns", [])), list(extra.get("categorical_columns", []))
+    encoder = extra.get("encoder") or {}
+    numeric = encoder.get("numeric", extra.get("numeric_columns", []))
+    return list(numeric), list(encoder.get("categorical", extra.get("categorical_columns", [])))
+
+
+def fields(model: pl.LightningModule) -> list[gr.components.Component]:
+    """One input per column, filled with the training rows' median or first category when the
+    stored encoder has them."""
+    numeric, categorical = columns(model)
+    encoder = model.spec.extra.get("encoder") or {}
+    medians = encoder.get("medians") or [None] * len(numeric)
+    vocab = encoder.get("vocab") or [[] for _ in categorical]
+    inputs: list[gr.components.Component] = [
+        gr.Number(label=name, value=median, elem_classes="column")
+        for name, median in zip(numeric, medians, strict=True)
+    ]
+    inputs += [
+        gr.Dropdown(
+            choices=list(values),
+            value=values[0] if values else None,
+            allow_custom_value=True,
+            label=name,
+            elem_classes="column",
+        )
+        for name, values in zip(categorical, vocab, strict=True)
+    ]
+    return inputs
 
 
 def predict_one(model: pl.LightningModule, values: dict[str, Any]) -> dict[str, float] | float:
@@ -31,7 +58,7 @@ def predict_one(model: pl.LightningModule, values: dict[str, Any]) -> dict[str, 
 
 
 def page(model: pl.LightningModule, card: str) -> gr.Blocks:
-    """One input per column (numbers, or text for categories) and a button that predicts."""
+    """One input per column (numbers, or a category) and a button that predicts."""
     if predict_rows is None:
         raise ConfigError(
             "this litlab cannot predict on table rows yet (no litlab.predictions.tables); "
@@ -47,13 +74,12 @@ def page(model: pl.LightningModule, card: str) -> gr.Blocks:
         gr.Markdown(card)
         with gr.Row():
             with gr.Column():
-                fields = [gr.Number(label=name, elem_classes="column") for name in numeric]
-                fields += [gr.Textbox(label=name, elem_classes="column") for name in categorical]
+                inputs = fields(model)
                 button = gr.Button("Predict", elem_id="predict")
             with gr.Column():
                 if model.spec.target == "class":
                     out = gr.Label(label=target, elem_id="prediction")
                 else:
                     out = gr.Number(label=target, elem_id="prediction")
-        button.click(predict, fields, out)
+        button.click(predict, inputs, out)
     return blocks
