@@ -197,7 +197,7 @@ def test_the_table_page_shows_the_prediction_for_a_row_typed_into_its_form(brows
     with serving(Path(run["best_checkpoint"])) as url:
         browser.get(url)
         wait_until(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#predict"))
-        form = browser.find_elements(By.CSS_SELECTOR, ".column")
+        form = browser.find_elements(By.CSS_SELECTOR, ".table-field")
         # one field per column of the table, in its order (no missing-value flags)
         assert [field.text.splitlines()[0] for field in form] == list(row.columns)
         for field, column in zip(form, row.columns, strict=True):

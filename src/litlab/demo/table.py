@@ -33,7 +33,7 @@ def fields(model: pl.LightningModule) -> list[gr.components.Component]:
     medians = encoder.get("medians") or [None] * len(numeric)
     vocab = encoder.get("vocab") or [[] for _ in categorical]
     inputs: list[gr.components.Component] = [
-        gr.Number(label=name, value=median, elem_classes="column")
+        gr.Number(label=name, value=median, elem_classes="table-field")
         for name, median in zip(numeric, medians, strict=True)
     ]
     inputs += [
@@ -42,7 +42,7 @@ def fields(model: pl.LightningModule) -> list[gr.components.Component]:
             value=values[0] if values else None,
             allow_custom_value=True,
             label=name,
-            elem_classes="column",
+            elem_classes="table-field",
         )
         for name, values in zip(categorical, vocab, strict=True)
     ]
