@@ -60,6 +60,14 @@ def run_predict(cfg: DictConfig) -> None:
     run_or_explain(predict, cfg)
 
 
+@hydra.main(version_base="1.3", config_path=conf_dir(), config_name="demo")
+def run_demo(cfg: DictConfig) -> None:
+    from litlab.demo.app import serve
+    from litlab.runner import run_or_explain
+
+    run_or_explain(serve, cfg)
+
+
 def train() -> None:
     """`litlab-train`: fit a model on its data, then test the best checkpoint."""
     launch("train", run_train)
@@ -78,3 +86,8 @@ def sample() -> None:
 def predict() -> None:
     """`litlab-predict`: a trained model's predictions on images, CSV rows or a series."""
     launch("predict", run_predict, summary=False)
+
+
+def demo() -> None:
+    """`litlab-demo`: a local web page for a checkpoint's model (gradio)."""
+    launch("demo", run_demo, summary=False)  # serving leaves no run folder
