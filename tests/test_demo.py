@@ -181,16 +181,11 @@ def test_the_table_page_shows_the_prediction_for_a_row_typed_into_its_form(brows
     from selenium.webdriver.common.keys import Keys
     from sklearn.datasets import load_wine
 
+    from litlab.predictions.tables import predict_rows
     from litlab.utils.checkpoints import load_model
 
-    try:
-        from litlab.predictions.tables import predict_rows
-    except ImportError:
-        pytest.skip("litlab.predictions.tables.predict_rows is not on this branch yet")
     run = run_train(["data=wine", *BRIEF, *NO_FIGURES], tmp_path)
     model = load_model(run["best_checkpoint"], "cpu")
-    if "encoder" not in model.spec.extra:
-        pytest.skip("table checkpoints do not store their encoder on this branch yet")
     row = load_wine(as_frame=True).frame.drop(columns="target").iloc[[0]]
     expected = predict_rows(model, row).iloc[0]
     name = str(expected["prediction"])

@@ -12,19 +12,12 @@ import torch
 from PIL import Image, ImageOps, ImageStat
 
 from litlab.data.spec import DataSpec
+from litlab.predictions.images import load_image, model_input
 
-# The one place the demo reads image files: as predict.py does, from litlab.predictions where
-# it lives now, else from litlab.predict where it lived before.
-try:
-    from litlab.predictions.images import load_image, model_input
 
-    def read_pixels(path: Path, spec: DataSpec) -> torch.Tensor:
-        return load_image(path, spec).pixels
-except ImportError:
-    from litlab.predict import load_image, model_input
-
-    def read_pixels(path: Path, spec: DataSpec) -> torch.Tensor:
-        return load_image(path, spec)[1]
+def read_pixels(path: Path, spec: DataSpec) -> torch.Tensor:
+    """The image file's pixels as predict.py reads them (checked against the model's input)."""
+    return load_image(path, spec).pixels
 
 
 MARGIN = 0.2  # blank border around a drawing's ink, as a share of its size (MNIST centres digits)

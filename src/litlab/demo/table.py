@@ -8,12 +8,7 @@ import gradio as gr
 import pandas as pd
 import pytorch_lightning as pl
 
-from litlab.errors import ConfigError
-
-try:  # added by the table-predictions work; the page says so until it is there
-    from litlab.predictions.tables import predict_rows
-except ImportError:
-    predict_rows = None
+from litlab.predictions.tables import predict_rows
 
 
 def columns(model: pl.LightningModule) -> tuple[list[str], list[str]]:
@@ -59,11 +54,6 @@ def predict_one(model: pl.LightningModule, values: dict[str, Any]) -> dict[str, 
 
 def page(model: pl.LightningModule, card: str) -> gr.Blocks:
     """One input per column (numbers, or a category) and a button that predicts."""
-    if predict_rows is None:
-        raise ConfigError(
-            "this litlab cannot predict on table rows yet (no litlab.predictions.tables); "
-            "update litlab to serve a CSV model."
-        )
     numeric, categorical = columns(model)
     target = model.spec.extra.get("target_column", "prediction")
 
