@@ -60,6 +60,14 @@ def run_predict(cfg: DictConfig) -> None:
     run_or_explain(predict, cfg)
 
 
+@hydra.main(version_base="1.3", config_path=conf_dir(), config_name="export")
+def run_export(cfg: DictConfig) -> None:
+    from litlab.export import export
+    from litlab.runner import run_or_explain
+
+    run_or_explain(export, cfg)
+
+
 def train() -> None:
     """`litlab-train`: fit a model on its data, then test the best checkpoint."""
     launch("train", run_train)
@@ -78,3 +86,8 @@ def sample() -> None:
 def predict() -> None:
     """`litlab-predict`: a trained model's predictions on image files."""
     launch("predict", run_predict, summary=False)
+
+
+def export() -> None:
+    """`litlab-export`: a checkpoint's model as ONNX, TorchScript or an ExportedProgram, checked."""
+    launch("export", run_export, summary=False)
