@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -21,7 +22,7 @@ from litlab.errors import ConfigError
 from litlab.export import ExportError, export
 from litlab.exporting.graph import InferenceGraph
 from litlab.utils.checkpoints import load_model
-from tests.conftest import REPO, run_train
+from tests.conftest import REPO, SHARED_DATA, run_train
 
 SHORT = [
     "trainer.max_epochs=1",
@@ -139,3 +140,21 @@ def test_export_command_without_ckpt_path_exits_with_one_sentence():
     )
     assert result.returncode == 1
     assert result.stderr.strip() == "error: ckpt_path must be set: python export.py ckpt_path=..."
+
+
+def test_export_bench_prints_the_onnx_over_pytorch_ratio_and_writes_its_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+):
+    monkeypatch.syspath_prepend(str(REPO / "bench"))
+    from bench_export import main
+
+    rows = tmp_path / "rows.jsonl"
+    row = main(["--quick", f"--data-dir={SHARED_DATA}", f"--json={rows}"])
+    assert re.search(
+        r"^export/onnx cnn samples/s onnx: \S+ torch: \S+ ratio: \S+$",
+        capsys.readouterr().out,
+        re.M,
+    )
+    assert json.loads(rows.read_text()) == row
+    assert row["measure"] == "samples/s" and row["litlab"] > 0 and row["reference"] > 0
+    assert row["ratio"] == pytest.approx(row["litlab"] / row["reference"])
