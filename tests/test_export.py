@@ -20,7 +20,7 @@ from sklearn.datasets import load_digits
 from litlab.conf_dir import conf_dir
 from litlab.errors import ConfigError
 from litlab.export import ExportError, export
-from litlab.exporting.graph import InferenceGraph
+from litlab.exporting.graph import InferenceGraph, output_of
 from litlab.utils.checkpoints import load_model
 from tests.conftest import REPO, SHARED_DATA, run_train
 
@@ -127,6 +127,8 @@ def test_a_bad_format_or_checkpoint_is_one_sentence(classifier_ckpt: Path, tmp_p
         export(export_cfg(f"ckpt_path={classifier_ckpt}", "format=tflite"))
     with pytest.raises(ConfigError, match=r"does not exist; give the path of a \.ckpt file"):
         export(export_cfg(f"ckpt_path={tmp_path / 'none.ckpt'}"))
+    with pytest.raises(ConfigError, match="the detector; Linear is not one of them"):
+        output_of(torch.nn.Linear(1, 1))  # e.g. a GAN: sample.py draws from it instead
 
 
 def test_export_command_without_ckpt_path_exits_with_one_sentence():

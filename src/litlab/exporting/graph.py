@@ -32,10 +32,9 @@ def output_of(model: LitModule) -> tuple[str, str]:
     for family, name, meaning in OUTPUTS:
         if isinstance(model, family):
             return name, meaning
-    families = ", ".join(f.__name__ for f, _, _ in OUTPUTS)
     raise ConfigError(
-        f"export covers {families} and their subclasses; {type(model).__name__} is not one of "
-        "them (docs/export.md)."
+        "export covers classifiers, regressors, forecasters, autoencoders (denoiser, inpainter), "
+        f"the VAE and the detector; {type(model).__name__} is not one of them (docs/export.md)."
     )
 
 
