@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -52,7 +53,9 @@ def run_exported(fmt: str, path: Path, pixels: torch.Tensor) -> torch.Tensor:
         session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
         return torch.from_numpy(session.run(None, {"pixels": pixels.numpy()})[0])
     if fmt == "torchscript":
-        return torch.jit.load(str(path))(pixels)
+        with warnings.catch_warnings():  # deprecated on torch 2.14, still what users load
+            warnings.filterwarnings("ignore", r"`torch\.jit\.load` is deprecated", FutureWarning)
+            return torch.jit.load(str(path))(pixels)
     return torch.export.load(path).module()(pixels)
 
 
