@@ -68,6 +68,14 @@ def run_demo(cfg: DictConfig) -> None:
     run_or_explain(serve, cfg)
 
 
+@hydra.main(version_base="1.3", config_path=conf_dir(), config_name="export")
+def run_export(cfg: DictConfig) -> None:
+    from litlab.export import export
+    from litlab.runner import run_or_explain
+
+    run_or_explain(export, cfg)
+
+
 def train() -> None:
     """`litlab-train`: fit a model on its data, then test the best checkpoint."""
     launch("train", run_train)
@@ -91,3 +99,8 @@ def predict() -> None:
 def demo() -> None:
     """`litlab-demo`: a local web page for a checkpoint's model (gradio)."""
     launch("demo", run_demo, summary=False)  # serving leaves no run folder
+
+
+def export() -> None:
+    """`litlab-export`: a checkpoint's model as ONNX, TorchScript or an ExportedProgram, checked."""
+    launch("export", run_export, summary=False)
