@@ -83,9 +83,8 @@ def scan(root: Path, names: tuple[str, ...] | None = None) -> tuple[tuple[str, .
         )
     samples: Samples = []
     for index, name in enumerate(names):
-        files = sorted(
-            p for p in (root / name).rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
-        )
+        found = (root / name).rglob("*")
+        files = sorted(p for p in found if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
         if not files:
             raise DataError(
                 f"the class folder {root / name} holds no images ({' '.join(IMAGE_SUFFIXES)})."
@@ -214,7 +213,8 @@ class ImageFolderDataModule(ImageDataModule):
         """The images of `samples`, decoded in chunks of `STATS_CHUNK`."""
         for start in range(0, len(samples), STATS_CHUNK):
             chunk = samples[start : start + STATS_CHUNK]
-            yield torch.stack([decode(f, self.channels, self.image_size, self.fit) for f, _ in chunk])
+            size, fit = self.image_size, self.fit
+            yield torch.stack([decode(f, self.channels, size, fit) for f, _ in chunk])
 
     def dataset(self, samples: Samples) -> Dataset:
         labels = torch.tensor([label for _, label in samples], dtype=torch.long)
