@@ -77,11 +77,12 @@ class BackboneFinetuning(BaseFinetuning):
     def on_train_batch_start(
         self, trainer: pl.Trainer, pl_module: pl.LightningModule, batch: Any, batch_idx: int
     ) -> None:
+        # frozen norm layers normalise as they will at evaluation (unless train_bn); set on
+        # every batch, since Lightning restores the modes it found after each validation
+        for module in backbone_of(pl_module).modules():
+            if isinstance(module, _BatchNorm):
+                module.train(self.unfrozen or self.train_bn)
         if not self.unfrozen:
-            if not self.train_bn:  # frozen norm layers normalise as they will at evaluation
-                for module in backbone_of(pl_module).modules():
-                    if isinstance(module, _BatchNorm):
-                        module.eval()
             return
         for optimizer in trainer.optimizers:
             if len(optimizer.param_groups) > 1:
