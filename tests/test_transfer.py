@@ -189,6 +189,7 @@ def test_a_net_pretrained_on_other_digits_fine_tunes_past_the_same_net_from_scra
             f"model.net.pretrained={weights}",
             "model.net.freeze_until=classifier",
             "callbacks=finetune",
+            "callbacks.backbone_finetuning.unfreeze_at_epoch=4",  # the head alone for half
         ],
         tmp_path / "fine_tuned",
     )
