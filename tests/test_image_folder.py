@@ -175,3 +175,12 @@ def test_the_class_names_reach_the_model_and_its_confusion_matrix(tmp_path):
     spec = DataSpec.from_dict(checkpoint["hyper_parameters"]["spec"])
     assert spec.class_names == ("cat", "dog")
     assert (tmp_path / "run" / "figures" / "confusion_matrix.png").is_file()
+
+    # predict.py reads a new file of another size as the data read the training files
+    from litlab.data.image_folder import decode
+    from litlab.predictions.images import load_image
+
+    new = tmp_path / "new.png"
+    Image.fromarray(np.random.default_rng(1).integers(0, 256, (20, 30, 3), np.uint8)).save(new)
+    loaded = load_image(new, spec, adapt=False)
+    assert torch.equal(loaded.pixels, decode(new, 3, 8, "crop"))

@@ -260,4 +260,5 @@ class ImageFolderDataModule(ImageDataModule):
             class_counts=tuple(int(c) for c in counts),
             mean=tuple(self.mean.flatten().tolist()) if self.normalize else (),
             std=tuple(self.std.flatten().tolist()) if self.normalize else (),
+            extra={"fit": self.fit},  # predict.py resizes new files as these were
         )
