@@ -79,7 +79,9 @@ def test_comparing_runs_tabulates_every_run(kernel, tmp_path):
     assert min(accuracies.values()) >= 0.5
     best = max(accuracies, key=accuracies.get)
     printed = "".join(o.get("text", "") for o in notebook.cells[-1].outputs)
-    assert any("image/png" in o.get("data", {}) for c in notebook.cells for o in c.outputs)
+    assert any(
+        "image/png" in o.get("data", {}) for c in notebook.cells for o in c.get("outputs", [])
+    )
     assert f"best: {best} (test/acc {accuracies[best]:.3f})" in printed
 
 
