@@ -23,15 +23,9 @@ from litlab.errors import ConfigError
 from litlab.export import ExportError, export
 from litlab.exporting.graph import InferenceGraph, output_of
 from litlab.utils.checkpoints import load_model
-from tests.conftest import REPO, SHARED_DATA, run_train
+from tests.conftest import FEW_BATCHES, REPO, SHARED_DATA, run_train
 
-SHORT = [
-    "trainer.max_epochs=1",
-    "trainer.limit_train_batches=3",
-    "trainer.limit_val_batches=1",
-    "trainer.limit_test_batches=1",
-    "~logger",
-]
+SHORT = [*FEW_BATCHES, "~logger"]
 
 
 @pytest.fixture(scope="module")
