@@ -6,6 +6,7 @@ import pickle
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 
 def write_idx(path: Path, array: np.ndarray) -> None:
@@ -61,4 +62,15 @@ def write_cifar(root: Path, classes: int = 10, n_per_file: int = 40, seed: int =
     for name, content in files.items():
         with (folder / name).open("wb") as f:
             pickle.dump(content, f)
+    return root
+
+
+def write_classes(root: Path, counts: dict[str, int], size: int = 12, seed: int = 0) -> Path:
+    """`counts[name]` random RGB PNGs of `size` x `size` in `root/<name>/`."""
+    rng = np.random.default_rng(seed)
+    for name, n in counts.items():
+        (root / name).mkdir(parents=True, exist_ok=True)
+        for i in range(n):
+            pixels = rng.integers(0, 256, (size, size, 3), dtype=np.uint8)
+            Image.fromarray(pixels).save(root / name / f"{i:03d}.png")
     return root

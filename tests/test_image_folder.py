@@ -15,17 +15,7 @@ from litlab.data import ImageFolderDataModule
 from litlab.data.image_folder import ImageFiles
 from litlab.data.spec import DataSpec
 from tests.conftest import run_train
-
-
-def write_classes(root: Path, counts: dict[str, int], size: int = 12, seed: int = 0) -> Path:
-    """`counts[name]` random RGB PNGs of `size` x `size` in `root/<name>/`."""
-    rng = np.random.default_rng(seed)
-    for name, n in counts.items():
-        (root / name).mkdir(parents=True, exist_ok=True)
-        for i in range(n):
-            pixels = rng.integers(0, 256, (size, size, 3), dtype=np.uint8)
-            Image.fromarray(pixels).save(root / name / f"{i:03d}.png")
-    return root
+from tests.fakes import write_classes
 
 
 def pixels_of(file: Path) -> torch.Tensor:

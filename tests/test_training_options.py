@@ -18,7 +18,7 @@ from litlab.builders import build_datamodule, build_model
 from litlab.conf_dir import conf_dir
 from litlab.utils.summary import read_summary
 from tests.conftest import REPO, compose_cfg, run_train
-from tests.fakes import write_cifar, write_mnist
+from tests.fakes import write_cifar, write_classes, write_mnist
 from tests.probes import Probe
 
 FAST = ["debug=fdr"]
@@ -40,6 +40,7 @@ def fake_data(tmp_path_factory):
     write_mnist(root)
     write_cifar(root, classes=10)
     write_cifar(root, classes=100)
+    write_classes(root / "folder", {"cat": 6, "dog": 6})
     return root
 
 
@@ -444,7 +445,15 @@ def test_lr_finder_sweeps_past_a_one_epoch_run(tmp_path, caplog):
     "experiment", sorted(p.stem for p in (REPO / "conf" / "experiment").glob("*.yaml"))
 )
 def test_every_experiment_runs_a_fast_dev_run(tmp_path, fake_data, experiment):
-    run_train([f"experiment={experiment}", *FAST, f"paths.data_dir={fake_data}"], tmp_path)
+    # what a user must add to these experiments: their folder (and, offline, no download)
+    extra = {
+        "image_folder_finetune": [
+            f"data.path={fake_data / 'folder'}",
+            "data.image_size=32",
+            "model.net.pretrained=null",
+        ],
+    }.get(experiment, [])
+    run_train([f"experiment={experiment}", *FAST, f"paths.data_dir={fake_data}", *extra], tmp_path)
     assert read_summary(tmp_path)["status"] == "ok"
 
 
