@@ -42,7 +42,7 @@ if PARALLEL:
 
 
 def quiet(config_name: str) -> list[str]:
-    if config_name in ("sample", "predict"):  # no trainer, nothing printed
+    if config_name in ("sample", "predict", "report"):  # no trainer, nothing printed
         return []
     return QUIET_TRAIN if config_name == "train" else QUIET
 

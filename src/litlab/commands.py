@@ -31,6 +31,8 @@ def run_train(cfg: DictConfig) -> float | None:
 
     print_config(cfg)
     result = run_task(cfg, train)
+    if result.get("status") == "failed":  # a failed job of a sweep: NaN marks a failed trial
+        return float("nan")
     value = result["metrics"].get(cfg.get("optimized_metric") or result.get("monitor"))
     return None if value is None else float(plain(value))
 
@@ -58,6 +60,13 @@ def run_predict(cfg: DictConfig) -> None:
     from litlab.runner import run_or_explain
 
     run_or_explain(predict, cfg)
+
+
+def report() -> None:
+    """`litlab-report DIR`: a table, CSV, Markdown and figures of the runs under DIR."""
+    from litlab.report.command import main
+
+    raise SystemExit(main())
 
 
 def train() -> None:
