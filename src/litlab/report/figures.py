@@ -52,6 +52,7 @@ def plot_param(jobs: list[Job], param: str, path: Path) -> Path:
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"1e{v:g}"))
     if labels is not None:
         ax.set_xticks(range(len(labels)), labels, rotation=30, ha="right")
+        ax.set_xlim(-0.5, len(labels) - 0.5)
     ax.set_xlabel(param)
     ax.set_ylabel(metric)
     ax.legend(loc="best", fontsize="small")
