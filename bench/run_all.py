@@ -48,6 +48,7 @@ SUITE = [
         ["--repeats", "3", "--rows", "5000"],  # the pandas reference reads 700 rows a second
         ["--repeats", "1", "--limit", "64", "--rows", "1500", "--cifar-images", "600"],
     ),
+    ("bench_export.py", ["--repeats", "5"], ["--quick"]),  # CPU inference, whatever --device
 ]
 AT_LEAST = ("samples/s",)  # measures where more is better
 

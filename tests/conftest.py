@@ -32,6 +32,13 @@ QUIET = [
     "trainer.enable_progress_bar=false",
 ]
 QUIET_TRAIN = [*QUIET, "callbacks.model_summary=null"]
+# one short epoch that still writes checkpoints (debug=fdr writes none)
+FEW_BATCHES = [
+    "trainer.max_epochs=1",
+    "trainer.limit_train_batches=3",
+    "trainer.limit_val_batches=1",
+    "trainer.limit_test_batches=1",
+]
 
 
 # Under pytest-xdist every worker trains at once: one thread each (and in the Python processes
@@ -42,7 +49,7 @@ if PARALLEL:
 
 
 def quiet(config_name: str) -> list[str]:
-    if config_name in ("sample", "predict", "report"):  # no trainer, nothing printed
+    if config_name in ("sample", "predict", "demo", "export", "report"):  # no trainer
         return []
     return QUIET_TRAIN if config_name == "train" else QUIET
 

@@ -19,15 +19,9 @@ from litlab.models import Autoencoder, Denoiser, Inpainter
 from litlab.models.corruptions import BoxMask, Noise
 from litlab.nets import ConvAutoencoder, UNet
 from litlab.utils.summary import read_summary
-from tests.conftest import compose_cfg, run_train
+from tests.conftest import FEW_BATCHES, compose_cfg, run_train
 
-SHORT = [
-    "trainer.max_epochs=1",
-    "trainer.limit_train_batches=3",
-    "trainer.limit_val_batches=1",
-    "trainer.limit_test_batches=1",
-    "~logger",
-]
+SHORT = [*FEW_BATCHES, "~logger"]
 
 
 @pytest.mark.parametrize("shape", [(1, 8, 8), (1, 28, 28), (3, 32, 32), (3, 7, 5), (1, 9, 13)])

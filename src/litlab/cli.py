@@ -29,7 +29,7 @@ from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException, MissingConfigException, OverrideParseException
 from omegaconf import DictConfig, OmegaConf
 
-from litlab.conf_dir import conf_dir
+from litlab.conf_dir import conf_dir, config_roots
 from litlab.errors import LitlabError
 from litlab.fits import config_problem
 from litlab.help import help_text
@@ -192,9 +192,9 @@ def is_override(arg: str) -> bool:
 
 def without_null_groups(args: list[str]) -> list[str]:
     """`logger=null` as Hydra spells it, `~logger`, for every config group under conf/."""
-    root = Path(conf_dir())
+    roots = config_roots(args)
     return [
-        f"~{key}" if value == "null" and (root / key).is_dir() else arg
+        f"~{key}" if value == "null" and any((root / key).is_dir() for root in roots) else arg
         for arg in args
         for key, _, value in [arg.partition("=")]
     ]
@@ -245,7 +245,7 @@ def launch(config_name: str, hydra_main: Callable[[], Any], summary: bool = True
     given = sys.argv[1:]
     if any(a in HELP_FLAGS for a in given):
         with contextlib.suppress(BrokenPipeError):  # `--help | head`
-            print(help_text(config_name), flush=True)
+            print(help_text(config_name, given), flush=True)
         sys.exit(0)
     flags = [a for a in given if not is_override(a)]
     args = [a for a in given if is_override(a)]

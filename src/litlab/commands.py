@@ -62,11 +62,20 @@ def run_predict(cfg: DictConfig) -> None:
     run_or_explain(predict, cfg)
 
 
-def report() -> None:
-    """`litlab-report DIR`: a table, CSV, Markdown and figures of the runs under DIR."""
-    from litlab.report.command import main
+@hydra.main(version_base="1.3", config_path=conf_dir(), config_name="demo")
+def run_demo(cfg: DictConfig) -> None:
+    from litlab.demo.app import serve
+    from litlab.runner import run_or_explain
 
-    raise SystemExit(main())
+    run_or_explain(serve, cfg)
+
+
+@hydra.main(version_base="1.3", config_path=conf_dir(), config_name="export")
+def run_export(cfg: DictConfig) -> None:
+    from litlab.export import export
+    from litlab.runner import run_or_explain
+
+    run_or_explain(export, cfg)
 
 
 def train() -> None:
@@ -87,3 +96,20 @@ def sample() -> None:
 def predict() -> None:
     """`litlab-predict`: a trained model's predictions on images, CSV rows or a series."""
     launch("predict", run_predict, summary=False)
+
+
+def demo() -> None:
+    """`litlab-demo`: a local web page for a checkpoint's model (gradio)."""
+    launch("demo", run_demo, summary=False)  # serving leaves no run folder
+
+
+def export() -> None:
+    """`litlab-export`: a checkpoint's model as ONNX, TorchScript or an ExportedProgram, checked."""
+    launch("export", run_export, summary=False)
+
+
+def report() -> None:
+    """`litlab-report DIR`: a table, CSV, Markdown and figures of the runs under DIR."""
+    from litlab.report.command import main
+
+    raise SystemExit(main())

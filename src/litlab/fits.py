@@ -37,6 +37,7 @@ DATA: dict[str, tuple[str, str]] = {
     "MNISTDataModule": ("image", "class"),
     "CIFAR10DataModule": ("image", "class"),
     "CIFAR100DataModule": ("image", "class"),
+    "ImageFolderDataModule": ("image", "class"),
     "MNISTDetectionDataModule": ("image", "boxes"),
     "YOLOFolderDataModule": ("image", "boxes"),
     "TimeSeriesDataModule": ("sequence", "value"),

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from litlab.conf_dir import conf_dir
+from litlab.conf_dir import config_roots
 
 SKIPPED_GROUPS = ("hydra",)  # Hydra's own settings; `--hydra-help` documents them
 
@@ -40,37 +40,47 @@ def default_choices(config: Path) -> dict[str, str]:
     }
 
 
-def group_lines(root: Path, group: str, default: str | None, width: int) -> list[str]:
+def group_choices(roots: list[Path]) -> dict[str, dict[str, Path]]:
+    """Every config group under `roots` with its choices' files (the first root wins a name,
+    as in Hydra's search path), so a user's own groups and choices are listed too."""
+    groups: dict[str, dict[str, Path]] = {}
+    for root in roots:
+        for folder in sorted(p for p in root.rglob("*") if p.is_dir()):
+            group = folder.relative_to(root).as_posix()
+            if group.split("/")[0] in SKIPPED_GROUPS:
+                continue
+            for choice in sorted(folder.glob("*.yaml")):
+                groups.setdefault(group, {}).setdefault(choice.stem, choice)
+    return dict(sorted(groups.items()))
+
+
+def group_lines(group: str, choices: dict[str, Path], default: str | None, width: int) -> list[str]:
     lines = [f"  {group}"]
-    choices = sorted((root / group).glob("*.yaml"))
-    pad = max(len(c.stem) for c in choices) + 2
-    for choice in choices:
-        mark = "*" if choice.stem == default else " "
-        text = f"   {mark}{choice.stem:<{pad}}{description(choice)}"
+    pad = max(len(name) for name in choices) + 2
+    for name, path in sorted(choices.items()):
+        mark = "*" if name == default else " "
+        text = f"   {mark}{name:<{pad}}{description(path)}"
         lines.append(text if len(text) <= width else text[: width - 3] + "...")
     return lines
 
 
-def help_text(config_name: str) -> str:
-    root = Path(conf_dir())
-    config = root / f"{config_name}.yaml"
+def help_text(config_name: str, overrides: list[str] | None = None) -> str:
+    """The help of one command; `overrides` may add config folders (`hydra.searchpath=`)."""
+    roots = config_roots(overrides or [])
+    config = roots[0] / f"{config_name}.yaml"
     defaults = default_choices(config)
     width = max(60, shutil.get_terminal_size((100, 20)).columns)
-    groups = sorted(
-        str(p.relative_to(root))
-        for p in root.rglob("*")
-        if p.is_dir() and any(p.glob("*.yaml")) and p.parts[len(root.parts)] not in SKIPPED_GROUPS
-    )
     lines = [
         description(config),  # e.g. "litlab training: `python train.py [group=choice ...] ...`"
         "",
         "Config groups (conf/<group>/<choice>.yaml; * marks the default):",
     ]
-    for group in groups:
-        lines += group_lines(root, group, defaults.get(group), width)
+    for group, choices in group_choices(roots).items():
+        lines += group_lines(group, choices, defaults.get(group), width)
     lines += [
         "",
         f"Every option: python {config_name}.py [overrides] --cfg job (the composed config).",
         "Hydra's own flags (--multirun, --config-dir, ...): --hydra-help.",
+        "Your own configs: hydra.searchpath=[file://DIR] (DIR/<group>/<choice>.yaml).",
     ]
     return "\n".join(lines)

@@ -27,6 +27,16 @@ def default_output(ckpt: Path, n: int) -> Path:
     return run / "figures" / f"samples_{ckpt.stem}_n{n}.png"
 
 
+def draw(
+    model: pl.LightningModule, n: int, seed: int, labels: torch.Tensor | None = None
+) -> torch.Tensor:
+    """`n` images (n, C, H, W) in [0, 1] from a generative model, the same for the same seed."""
+    pl.seed_everything(seed, verbose=False)
+    generator = torch.Generator(model.device.type).manual_seed(seed)
+    with torch.no_grad():
+        return model.sample(n, labels=labels, generator=generator)
+
+
 def sample(cfg: DictConfig) -> Path:
     """Load the model class recorded in the checkpoint, draw `cfg.n` images, write the grid."""
     if cfg.n < 1:
@@ -34,16 +44,12 @@ def sample(cfg: DictConfig) -> Path:
     model = load_model(cfg.ckpt_path, cfg.device)
     if not callable(getattr(model, "sample", None)):
         raise ConfigError(f"{type(model).__name__} cannot generate images (it has no sample).")
-    pl.seed_everything(cfg.seed, verbose=False)
-    device = model.device.type
     path = str(cfg.ckpt_path)
     labels = plain(cfg.labels)
     if labels is not None:
         labels = torch.as_tensor(labels if isinstance(labels, list) else [labels] * cfg.n)
-        labels = labels.to(device).long()
-    generator = torch.Generator(device).manual_seed(int(cfg.seed))
-    with torch.no_grad():
-        images = model.sample(cfg.n, labels=labels, generator=generator)
+        labels = labels.to(model.device.type).long()
+    images = draw(model, cfg.n, int(cfg.seed), labels)
     out = Path(cfg.out) if cfg.out else default_output(Path(path), cfg.n)
     out.parent.mkdir(parents=True, exist_ok=True)
     nrow = cfg.nrow or max(1, round(cfg.n**0.5))

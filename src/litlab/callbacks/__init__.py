@@ -8,6 +8,7 @@ from litlab.lazy import lazy_members
 __getattr__, __dir__, __all__ = lazy_members(
     __name__,
     {
+        "backbone_finetuning": ["BackboneFinetuning"],
         "confusion_matrix": ["ConfusionMatrixFigure"],
         "detections": ["DetectionFigures"],
         "figures": ["FigureCallback", "save_figure"],

@@ -13,6 +13,7 @@ __getattr__, __dir__, __all__ = lazy_members(
         "bundled_tables": ["BundledTableDataModule"],
         "cifar": ["CIFAR10DataModule", "CIFAR100DataModule"],
         "digits": ["DigitsDataModule"],
+        "image_folder": ["ImageFolderDataModule"],
         "mnist": ["MNISTDataModule"],
         "mnist_detection": ["MNISTDetectionDataModule"],
         "spec": ["DataSpec"],

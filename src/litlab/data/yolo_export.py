@@ -88,6 +88,9 @@ def main(argv: list[str] | None = None) -> None:
     from litlab.runner import config_error, user_error
 
     args = sys.argv[1:] if argv is None else argv
+    if args and args[0] in ("-h", "--help"):
+        print(__doc__)
+        sys.exit(0)
     if not args or args[0].startswith("-") or "=" in args[0]:
         print(f"usage: {__doc__.strip().splitlines()[2].strip()}", file=sys.stderr)
         sys.exit(2)

@@ -78,7 +78,9 @@ class LitModule(pl.LightningModule):
 
     # ------------------------------------------------------------------ optimisation
     def configure_optimizers(self) -> Any:
-        optimizer = self.make_optimizer(self.hparams.optimizer, self.parameters())
+        # frozen parameters (a backbone before fine-tuning) join the optimizer when unfrozen
+        trainable = [p for p in self.parameters() if p.requires_grad]
+        optimizer = self.make_optimizer(self.hparams.optimizer, trainable)
         if not self.hparams.get("scheduler"):
             return optimizer
         return {"optimizer": optimizer, "lr_scheduler": self.make_scheduler(optimizer)}
@@ -135,7 +137,9 @@ class LitModule(pl.LightningModule):
             if getattr(old, length) == wanted:
                 continue
             done = old.last_epoch
-            for group, initial in zip(old.optimizer.param_groups, old.base_lrs, strict=True):
+            # groups added after the schedule was built (an unfrozen backbone) keep their rule
+            groups = old.optimizer.param_groups[: len(old.base_lrs)]
+            for group, initial in zip(groups, old.base_lrs, strict=True):
                 # the rate configure_optimizers gave it (one-cycle keeps that as max_lr)
                 group["lr"] = group.get("max_lr", initial)
             with warnings.catch_warnings():  # stepping with no optimizer step is the point

@@ -58,7 +58,7 @@ class Regressor(LitModule):
     def forward(self, *inputs: Any) -> torch.Tensor:
         """Predictions in the scaled units the net is trained on, shaped like the target."""
         out = self.net(*inputs)
-        return out.view(len(out), *self.target_shape)
+        return out.view(out.shape[0], *self.target_shape)  # not len(): export keeps N symbolic
 
     def unscale(self, y: torch.Tensor) -> torch.Tensor:
         return y * self.target_std + self.target_mean

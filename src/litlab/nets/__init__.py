@@ -8,6 +8,7 @@ from litlab.lazy import lazy_members
 __getattr__, __dir__, __all__ = lazy_members(
     __name__,
     {
+        "backbones": ["TorchvisionNet"],
         "cnn": ["CNN"],
         "conv_autoencoder": ["ConvAutoencoder", "ConvDecoder", "ConvEncoder"],
         "dcgan": ["DCGANDiscriminator", "DCGANGenerator"],

@@ -1,6 +1,7 @@
 """Image files -> the batch a model trained on, checked against the model's training images.
 
-A detector takes images of any size (letterboxed, its documented contract). Other image models
+A detector takes images of any size (letterboxed, its documented contract), and a model trained
+on `data=image_folder` any image, resized and cropped as that data did. Other image models
 take images of their training size and a channel count that can be theirs: a grey image is
 repeated for a colour model, a colour image reaches a grey model only when its channels are
 equal. Anything else is refused with one sentence, unless `resize` asks to letterbox it to the
@@ -65,6 +66,12 @@ def load_image(path: Path, spec: DataSpec, adapt: bool = True) -> LoadedImage:
         raise DataError(f"{path} is not an image that can be read ({exc}).") from exc
     channels, height, width = spec.input_shape
     image = upright.convert("L" if channels == 1 else "RGB")
+    if spec.extra.get("fit"):
+        # data=image_folder brought files of any size to its square itself: the same here
+        from litlab.data.image_folder import decode
+
+        pixels = decode(path, channels, height, spec.extra["fit"])
+        return LoadedImage(path, image, pixels, letterbox(image, height, width)[1])
     if not adapt:
         check_image(path, upright, spec)
     pixels, fit = letterbox(image, height, width)
