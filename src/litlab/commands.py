@@ -31,6 +31,8 @@ def run_train(cfg: DictConfig) -> float | None:
 
     print_config(cfg)
     result = run_task(cfg, train)
+    if result.get("status") == "failed":  # a failed job of a sweep: NaN marks a failed trial
+        return float("nan")
     value = result["metrics"].get(cfg.get("optimized_metric") or result.get("monitor"))
     return None if value is None else float(plain(value))
 
@@ -104,3 +106,10 @@ def demo() -> None:
 def export() -> None:
     """`litlab-export`: a checkpoint's model as ONNX, TorchScript or an ExportedProgram, checked."""
     launch("export", run_export, summary=False)
+
+
+def report() -> None:
+    """`litlab-report DIR`: a table, CSV, Markdown and figures of the runs under DIR."""
+    from litlab.report.command import main
+
+    raise SystemExit(main())

@@ -9,7 +9,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from hydra.core.hydra_config import HydraConfig
 from hydra.errors import HydraException
+from hydra.types import RunMode
 from omegaconf import DictConfig
 from omegaconf.errors import OmegaConfBaseException
 from pytorch_lightning.utilities import rank_zero_only
@@ -76,12 +78,20 @@ def record(cfg: DictConfig) -> dict[str, Any]:
         return {}
 
 
+def in_multirun() -> bool:
+    """Whether this process runs one job of a Hydra sweep (`-m`)."""
+    return HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
+
+
 def run_task(cfg: DictConfig, task: Callable[[DictConfig], dict[str, Any]]) -> dict[str, Any]:
     """Call `task(cfg)`, which returns summary fields, and write `summary.json` either way.
 
     A LitlabError (or a config error) ends the process with its one-sentence message and exit
     code 1; SIGTERM/SIGUSR1 end it as `interrupted` with the signal's exit code (128 + its
     number); any other error is recorded as failed and re-raised with its traceback (a bug).
+    In a sweep, a failed job (bad input, a diverging loss, a bug) returns its failed summary
+    instead, its reason on stderr and its traceback in the job's log, so the sweep goes on;
+    the sweep's end counts the failures and exits 1 (litlab.report.faults).
     """
     start = time.time()
     folder = cfg.paths.output_dir
@@ -99,6 +109,10 @@ def run_task(cfg: DictConfig, task: Callable[[DictConfig], dict[str, Any]]) -> d
             elapsed = time.time() - start
             write_summary(folder, status, seconds=elapsed, error=reason, **record(cfg))
         finish_wandb()
+        if status == "failed" and isinstance(exc, Exception) and in_multirun():
+            log.error("Job failed: %s", reason, exc_info=problem is None)
+            print(f"error: {reason}", file=sys.stderr)
+            return {"status": "failed", "error": reason, "metrics": {}}
         if problem is None and status != "interrupted":
             raise
         log.error(reason)

@@ -1,0 +1,62 @@
+"""`python report.py DIR` (`litlab-report DIR`): a table of every job under DIR.
+
+DIR is a run folder, a sweep folder (`outputs/train/multiruns/<id>`) or any folder holding
+run folders at any depth. The report prints a rich table, writes `report.csv`, `report.md`
+and `figures/report_<param>.png` into DIR (or `--out`/`out=`), and exits 1 with one sentence
+when DIR holds no run.
+
+Arguments are read with argparse, not Hydra: the report reads run folders rather than
+composing a config, a positional DIR is what people type, and Hydra would make a run folder
+of its own for every report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from litlab.errors import LitlabError
+from litlab.report.collect import collect
+from litlab.report.figures import plot_all
+from litlab.report.tables import group_rows, job_rows, print_tables, write_csv, write_markdown
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="report.py", description="Table, CSV, Markdown and figures of the runs under DIR."
+    )
+    parser.add_argument("dir", type=Path, help="a run, sweep or outputs folder")
+    parser.add_argument("--out", type=Path, help="where report.* and figures/ go (default DIR)")
+    # `out=PATH` as the other scripts spell their options
+    argv = [f"--out={a[4:]}" if a.startswith("out=") else a for a in argv]
+    return parser.parse_args(argv)
+
+
+def report(folder: Path, out: Path | None = None, console: Console | None = None) -> list[Path]:
+    """Print the report of the jobs under `folder`; returns the files written."""
+    jobs = collect(folder)
+    out = Path(out or folder)
+    out.mkdir(parents=True, exist_ok=True)
+    rows, groups = job_rows(jobs), group_rows(jobs)
+    print_tables(rows, groups, console or Console(width=200))
+    written = [write_csv(rows, out / "report.csv"), write_markdown(rows, groups, out / "report.md")]
+    if groups:
+        written.append(write_csv(groups, out / "report_groups.csv"))
+    written += plot_all(jobs, out / "figures")
+    failed = [j for j in jobs if j.status not in ("ok", "pruned")]
+    summary = f"{len(jobs)} jobs, {len(failed)} not ok" if failed else f"{len(jobs)} jobs, all ok"
+    (console or Console(width=200)).print(f"{summary}; wrote {', '.join(map(str, written))}")
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(sys.argv[1:] if argv is None else argv)
+    try:
+        report(args.dir, args.out)
+    except LitlabError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
