@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from PIL import Image
 
 from litlab.errors import ConfigError
 from litlab.sample import sample
-from tests.conftest import REPO, run_train
+from tests.conftest import run_cli, run_train
 
 SHORT = ["trainer.max_epochs=1", "trainer.limit_train_batches=2", "trainer.limit_val_batches=1"]
 SHORT += ["test=false", "~logger"]
@@ -20,8 +19,7 @@ SHORT += ["test=false", "~logger"]
 
 def run_sample(args: list[str]) -> subprocess.CompletedProcess:
     """`python sample.py <args>` from the repo root, as a user would."""
-    command = [sys.executable, "sample.py", *args]
-    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=600)
+    return run_cli("sample.py", args, timeout=600)
 
 
 def sample_cfg(**values):
