@@ -10,7 +10,7 @@ setup: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --no-compile -e ".[dev]"  # bytecode is written on first import
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
 train: setup  ## the default experiment: CNN on scikit-learn's 8x8 digits (offline)
