@@ -25,7 +25,7 @@ from litlab.errors import ConfigError, LitlabError
 from litlab.exporting import formats
 from litlab.exporting.check import first_test_batch, max_abs_difference, sample, within
 from litlab.exporting.graph import InferenceGraph
-from litlab.utils.checkpoints import load_model, read_checkpoint
+from litlab.utils.checkpoints import load_model, read_checkpoint, run_folder
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class ExportError(LitlabError):
 
 def default_output(ckpt: Path, fmt: str) -> Path:
     """`<run folder>/export/model.<suffix>` for `<run folder>/checkpoints/*.ckpt`."""
-    run = ckpt.parent.parent if ckpt.parent.name == "checkpoints" else ckpt.parent
+    run = run_folder(ckpt)
     return run / "export" / f"model{formats.SUFFIXES[fmt]}"
 
 

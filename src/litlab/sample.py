@@ -15,7 +15,7 @@ from omegaconf import DictConfig
 from torchvision.utils import save_image
 
 from litlab.errors import ConfigError
-from litlab.utils.checkpoints import load_model
+from litlab.utils.checkpoints import load_model, run_folder
 from litlab.utils.config import plain
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 def default_output(ckpt: Path, n: int) -> Path:
     """`<run folder>/figures/samples_<ckpt name>.png` for `<run folder>/checkpoints/*.ckpt`."""
-    run = ckpt.parent.parent if ckpt.parent.name == "checkpoints" else ckpt.parent
+    run = run_folder(ckpt)
     return run / "figures" / f"samples_{ckpt.stem}_n{n}.png"
 
 

@@ -6,12 +6,14 @@ import json
 from pathlib import Path
 from typing import Any, TypeVar
 
+from litlab.utils.checkpoints import run_folder
+
 T = TypeVar("T")
 
 
 def default_output(ckpt: Path, inputs: Path) -> Path:
     """`<run folder>/predictions/<inputs name>` for `<run folder>/checkpoints/*.ckpt`."""
-    run = ckpt.parent.parent if ckpt.parent.name == "checkpoints" else ckpt.parent
+    run = run_folder(ckpt)
     return run / "predictions" / (inputs.stem if inputs.is_file() else inputs.name)
 
 

@@ -6,7 +6,6 @@ those that differ between the jobs are the sweep's parameters. Reading needs no 
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from typing import Any
 import yaml
 
 from litlab.errors import LitlabError
+from litlab.utils.summary import read_summary
 
 # overrides that repeat a job rather than change it: their jobs are averaged together
 REPEAT_KEYS = ("seed", "cv.fold", "fold")
@@ -79,7 +79,7 @@ def monitored(summary: dict[str, Any]) -> tuple[str | None, float | None]:
 
 
 def read_job(folder: Path, root: Path) -> Job:
-    summary = json.loads((folder / "summary.json").read_text())
+    summary = read_summary(folder)
     monitor, value = monitored(summary)
     metrics = summary.get("metrics") or {}
     return Job(

@@ -35,6 +35,11 @@ def load_model(ckpt_path: Any, device: str = "auto") -> pl.LightningModule:
     return model.eval()
 
 
+def run_folder(ckpt: Path) -> Path:
+    """The run folder that wrote `ckpt`: `<run>` for `<run>/checkpoints/x.ckpt`, else its folder."""
+    return ckpt.parent.parent if ckpt.parent.name == "checkpoints" else ckpt.parent
+
+
 def model_class(checkpoint: dict[str, Any], path: str | Path) -> type[pl.LightningModule]:
     """The model class a litlab checkpoint records; one sentence when it records none."""
     stored = checkpoint.get("litlab_config") or {}
