@@ -8,7 +8,9 @@ streams and exit code, and the interpreter's normal shutdown. Tests about import
 (tests/test_startup.py) start plain subprocesses instead.
 
 Protocol, one JSON line each way: a request {argv, env, cwd, stdout, stderr} is answered with
-{"pid": ...} once the child runs, then {"returncode": ...} when it ends.
+{"pid": ...} once the child runs, then {"returncode": ...} when it ends. With "background": true
+the child runs on while the server takes the next request: {"wait": pid} (or {"poll": pid}) is
+answered with its {"returncode": ...} once it has ended (null if it still runs).
 """
 
 from __future__ import annotations
@@ -70,12 +72,19 @@ def serve() -> None:
     print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:
         request = json.loads(line)
+        if "wait" in request or "poll" in request:
+            pid = request.get("wait") or request["poll"]
+            done, status = os.waitpid(pid, 0 if "wait" in request else os.WNOHANG)
+            code = os.waitstatus_to_exitcode(status) if done else None
+            print(json.dumps({"returncode": code}), flush=True)
+            continue
         pid = os.fork()
         if pid == 0:
             sys.exit(run_child(request))  # the interpreter's own shutdown: atexit, flushes
         print(json.dumps({"pid": pid}), flush=True)
-        _, status = os.waitpid(pid, 0)
-        print(json.dumps({"returncode": os.waitstatus_to_exitcode(status)}), flush=True)
+        if not request.get("background"):
+            _, status = os.waitpid(pid, 0)
+            print(json.dumps({"returncode": os.waitstatus_to_exitcode(status)}), flush=True)
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import atexit
 import json
 import os
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -134,6 +135,12 @@ def run_cli(
     return CLI_SERVER.run(argv, {**os.environ, **(env or {})}, timeout)
 
 
+def start_cli(script: str, args: list[str], env: dict[str, str] | None = None) -> CliProcess:
+    """`run_cli` in the background: the command runs on while the test watches it."""
+    argv = [script, *quiet(Path(script).stem), *args]
+    return CLI_SERVER.spawn(argv, {**os.environ, **(env or {})})
+
+
 class CliServer:
     """This test process's `tests/cli_server.py`, started on first use."""
 
@@ -163,38 +170,79 @@ class CliServer:
             raise RuntimeError("tests/cli_server.py ended without answering")
         return json.loads(line)
 
+    def request(self, message: dict, timeout: float = 60) -> dict:
+        process = self.start()
+        process.stdin.write(json.dumps(message) + "\n")
+        process.stdin.flush()
+        return self.answer(process, timeout)
+
+    def spawn(self, argv: list[str], env: dict[str, str]) -> CliProcess:
+        """`python <argv>` started in the background, like `subprocess.Popen`."""
+        folder = tempfile.mkdtemp()
+        out, err = Path(folder) / "stdout", Path(folder) / "stderr"
+        request = {"argv": argv, "env": env, "cwd": str(REPO), "stdout": str(out)}
+        pid = self.request({**request, "stderr": str(err), "background": True})["pid"]
+        return CliProcess(self, pid, [sys.executable, *argv], Path(folder))
+
     def run(
         self, argv: list[str], env: dict[str, str], timeout: float
     ) -> subprocess.CompletedProcess:
-        process = self.start()
-        with tempfile.TemporaryDirectory() as folder:
-            out, err = Path(folder) / "stdout", Path(folder) / "stderr"
-            request = {
-                "argv": argv,
-                "env": env,
-                "cwd": str(REPO),
-                "stdout": str(out),
-                "stderr": str(err),
-            }
-            process.stdin.write(json.dumps(request) + "\n")
-            process.stdin.flush()
-            pid = self.answer(process, 60)["pid"]
-            try:
-                code = self.answer(process, timeout)["returncode"]
-            except TimeoutError:
-                os.killpg(pid, signal.SIGKILL)
-                self.answer(process, 60)
-                raise subprocess.TimeoutExpired(
-                    [sys.executable, *argv], timeout, out.read_text(), err.read_text()
-                ) from None
-            return subprocess.CompletedProcess(
-                [sys.executable, *argv], code, out.read_text(), err.read_text()
-            )
+        process = self.spawn(argv, env)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(60)
+            raise subprocess.TimeoutExpired(process.args, timeout, *process.output()) from None
+        return subprocess.CompletedProcess(process.args, process.returncode, *process.output())
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.stdin.close()
             self.process.wait(timeout=30)
+
+
+class CliProcess:
+    """A command the CLI server runs in the background: what tests use of `subprocess.Popen`
+    (pid, poll, wait, send_signal, kill), its output read once it has ended."""
+
+    def __init__(self, server: CliServer, pid: int, args: list[str], folder: Path) -> None:
+        self.server, self.pid, self.args, self.folder = server, pid, args, folder
+        self.returncode: int | None = None
+        self.waiting = False  # a wait that timed out: its answer comes when the command ends
+
+    def poll(self) -> int | None:
+        if self.returncode is None and not self.waiting:
+            self.returncode = self.server.request({"poll": self.pid})["returncode"]
+        return self.returncode
+
+    def wait(self, timeout: float = 900) -> int:
+        if self.returncode is None:
+            try:
+                if self.waiting:
+                    answer = self.server.answer(self.server.start(), timeout)
+                else:
+                    self.waiting = True
+                    answer = self.server.request({"wait": self.pid}, timeout)
+            except TimeoutError:
+                raise subprocess.TimeoutExpired(self.args, timeout) from None
+            self.returncode, self.waiting = answer["returncode"], False
+        return self.returncode
+
+    def send_signal(self, signum: int) -> None:
+        if self.returncode is None:
+            os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        """SIGKILL to the whole process group (the command and anything it started)."""
+        if self.returncode is None:
+            os.killpg(self.pid, signal.SIGKILL)
+
+    def output(self) -> tuple[str, str]:
+        """(stdout, stderr) of an ended command; its files are removed."""
+        texts = tuple((self.folder / name).read_text() for name in ("stdout", "stderr"))
+        shutil.rmtree(self.folder, ignore_errors=True)
+        return texts
 
 
 CLI_SERVER = CliServer()

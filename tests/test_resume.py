@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from litlab.utils.summary import read_summary
-from tests.conftest import REPO, quiet, run_cli, run_train
+from tests.conftest import REPO, CliProcess, run_cli, run_train, start_cli
 from tests.fakes import write_mnist
 
 # digits at batch 16: 81 steps an epoch, a few seconds each, so a kill lands mid-run
@@ -28,22 +28,16 @@ EXACT = [
 STEPS_PER_EPOCH = 81
 
 
-def start(args: list[str]) -> subprocess.Popen:
+def start(args: list[str], env: dict[str, str] | None = None) -> CliProcess:
     """`python train.py <args>` in the background, as a user would start it."""
-    return subprocess.Popen(
-        [sys.executable, "train.py", *quiet("train"), *args],
-        cwd=REPO,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return start_cli("train.py", args, env)
 
 
-def wait_for_checkpoint(path: Path, process: subprocess.Popen, epoch: int) -> dict:
+def wait_for_checkpoint(path: Path, process: CliProcess, epoch: int) -> dict:
     """The content of `path` once it holds `epoch` (or later); it is always whole when read."""
     deadline = time.time() + 600
     while time.time() < deadline:
-        assert process.poll() is None, f"the run ended first: {process.stderr.read()[-2000:]}"
+        assert process.poll() is None, f"the run ended first: {process.output()[1][-2000:]}"
         if path.is_file():
             checkpoint = torch.load(path, weights_only=True)
             if checkpoint["epoch"] >= epoch:
@@ -226,9 +220,7 @@ def test_a_requeued_slurm_job_resumes_in_its_own_folder(tmp_path):
         "PATH": f"{bin_dir}:{os.environ['PATH']}",
     }
     args = ["trainer.max_epochs=3", "data.batch_size=16", f"paths.log_dir={tmp_path}"]
-    command = [sys.executable, "train.py", *quiet("train"), *args]
-    env = {**os.environ, **slurm}
-    first = subprocess.Popen(command, cwd=REPO, env=env, stderr=subprocess.PIPE, text=True)
+    first = start(args, env=slurm)
     folder = tmp_path / "train" / "runs" / "slurm-4242"
     wait_for_checkpoint(folder / "checkpoints" / "last.ckpt", first, epoch=0)
     first.send_signal(signal.SIGUSR1)  # SLURM's warning before the time limit
@@ -242,7 +234,7 @@ def test_a_requeued_slurm_job_resumes_in_its_own_folder(tmp_path):
     assert list(folder.glob("hpc_ckpt_*.ckpt"))
 
     # the requeued job runs the same command and comes back to the same folder
-    requeued = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
+    requeued = run_cli("train.py", args, env=slurm)
     assert requeued.returncode == 0, requeued.stderr[-2000:]
     assert "hpc_ckpt_1.ckpt" in requeued.stdout + requeued.stderr
     assert [p.name for p in (tmp_path / "train" / "runs").iterdir()] == ["slurm-4242"]

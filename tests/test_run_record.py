@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from importlib import metadata
 
 import pandas as pd
@@ -12,7 +11,7 @@ import torch
 import yaml
 
 from litlab.utils.summary import read_summary
-from tests.conftest import REPO, quiet, run_cli, run_train
+from tests.conftest import REPO, run_cli, run_train, start_cli
 
 FDR = ["debug=fdr"]
 
@@ -65,13 +64,9 @@ def test_the_saved_config_names_the_model_that_trained(tmp_path, data):
 
 
 def test_two_runs_started_together_get_a_folder_each(tmp_path):
-    command = [sys.executable, "train.py", *quiet("train"), *FDR, f"paths.log_dir={tmp_path}"]
-    processes = [
-        subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        for _ in range(2)
-    ]
+    processes = [start_cli("train.py", [*FDR, f"paths.log_dir={tmp_path}"]) for _ in range(2)]
     for process in processes:
-        assert process.wait(timeout=600) == 0, process.stderr.read()[-2000:]
+        assert process.wait(timeout=600) == 0, process.output()[1][-2000:]
     folders = sorted((tmp_path / "train" / "runs").iterdir())
     assert len(folders) == 2
     assert all(read_summary(folder)["status"] == "ok" for folder in folders)

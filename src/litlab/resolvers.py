@@ -2,7 +2,9 @@
 
 `${litlab.run_id:}` names a run (or sweep) folder: the start time and a random token, so two runs
 started in the same second never share a folder; on a SLURM batch job it is the job id instead,
-so a preempted job that SLURM requeues comes back to its own folder and resumes there.
+so a preempted job that SLURM requeues comes back to its own folder and resumes there. The id is
+drawn on first use in each process, not at import: a process forked from one that imported
+litlab (a test server, a job launcher) gets its own.
 """
 
 from __future__ import annotations
@@ -13,8 +15,7 @@ import time
 
 from omegaconf import OmegaConf
 
-STARTED = time.strftime("%Y-%m-%d_%H-%M-%S")
-TOKEN = secrets.token_hex(3)
+IDS: dict[int, str] = {}  # by process id
 INTERACTIVE_SLURM_JOBS = ("bash", "interactive")  # salloc/srun shells, as Lightning reads them
 
 
@@ -23,7 +24,9 @@ def run_id() -> str:
     if job and os.environ.get("SLURM_JOB_NAME", "bash") not in INTERACTIVE_SLURM_JOBS:
         array, task = os.environ.get("SLURM_ARRAY_JOB_ID"), os.environ.get("SLURM_ARRAY_TASK_ID")
         return f"slurm-{array}_{task}" if array and task else f"slurm-{job}"
-    return f"{STARTED}_{TOKEN}"
+    if os.getpid() not in IDS:
+        IDS[os.getpid()] = f"{time.strftime('%Y-%m-%d_%H-%M-%S')}_{secrets.token_hex(3)}"
+    return IDS[os.getpid()]
 
 
 def register_resolvers() -> None:
