@@ -25,6 +25,19 @@ SCHEDULER_KEYS = ("interval", "frequency", "monitor")
 LENGTHS = ("T_max", "total_steps")  # schedule lengths filled from the run when left null
 
 
+def check_learning_rate(lr: float, params: list[torch.Tensor]) -> None:
+    """A rate the weights' float type cannot hold overflows in the first step (Adam: `value
+    cannot be converted to type float without overflow`); say so before training."""
+    for dtype in {p.dtype for p in params if p.is_floating_point()}:
+        largest = torch.finfo(dtype).max
+        if not abs(lr) < largest:
+            raise ConfigError(
+                f"the learning rate {lr:g} is beyond what {str(dtype).removeprefix('torch.')} "
+                f"weights can hold (at most {largest:.3g}), so the first step would overflow; "
+                "choose a smaller model.optimizer.lr."
+            )
+
+
 class LitModule(pl.LightningModule):
     """Base LightningModule.
 
@@ -86,7 +99,10 @@ class LitModule(pl.LightningModule):
         return {"optimizer": optimizer, "lr_scheduler": self.make_scheduler(optimizer)}
 
     def make_optimizer(self, config: dict[str, Any], params: Any) -> torch.optim.Optimizer:
-        return hydra.utils.instantiate(plain(config))(params=params)
+        optimizer = hydra.utils.instantiate(plain(config))(params=params)
+        for group in optimizer.param_groups:
+            check_learning_rate(float(group["lr"]), group["params"])
+        return optimizer
 
     def make_scheduler(
         self, optimizer: torch.optim.Optimizer, config: dict[str, Any] | None = None
