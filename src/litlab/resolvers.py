@@ -2,11 +2,17 @@
 
 `${litlab.run_id:}` names a run (or sweep) folder: the start time and a random token, so two runs
 started in the same second never share a folder; on a SLURM batch job it is the job id instead,
-so a preempted job that SLURM requeues comes back to its own folder and resumes there.
+so a preempted job that SLURM requeues comes back to its own folder and resumes there. It is
+resolved once per sweep: Hydra copies resolved values into every job's config, so the jobs of
+a sweep that run in other processes (joblib workers, SLURM array tasks) share its folder.
+
+`${litlab.strategy:nodes,devices}` is the Trainer strategy for that many nodes and devices per
+node: `ddp` when there is more than one device in all, else `auto`.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
 import time
@@ -26,6 +32,13 @@ def run_id() -> str:
     return f"{STARTED}_{TOKEN}"
 
 
+def strategy(*counts: int) -> str:
+    return "ddp" if math.prod(int(count) for count in counts) > 1 else "auto"
+
+
 def register_resolvers() -> None:
     if not OmegaConf.has_resolver("litlab.run_id"):
-        OmegaConf.register_new_resolver("litlab.run_id", run_id)
+        # cached: the value lives in the config, which Hydra hands to each job of a sweep
+        OmegaConf.register_new_resolver("litlab.run_id", run_id, use_cache=True)
+    if not OmegaConf.has_resolver("litlab.strategy"):
+        OmegaConf.register_new_resolver("litlab.strategy", strategy)

@@ -1,0 +1,118 @@
+"""Launchers: `launcher=joblib` runs a sweep's jobs in parallel processes, `launcher=slurm`
+submits them as a SLURM job array (composed and turned into sbatch text here: no cluster)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import HydraContext
+from hydra.utils import instantiate
+from omegaconf import DictConfig
+from submitit.core.utils import DelayedSubmission
+from submitit.slurm.slurm import SlurmExecutor
+
+from litlab.commands import run_train
+from litlab.conf_dir import conf_dir
+from litlab.utils.summary import read_summary
+from tests.conftest import run_cli
+
+
+class Submitted(Exception):
+    """Stops the launcher where it would call sbatch."""
+
+
+def submit(cfg: DictConfig, sweep: list[list[str]], monkeypatch: pytest.MonkeyPatch) -> str:
+    """The sbatch text the SLURM launcher of `cfg` submits for `sweep` (sbatch never runs)."""
+    scripts = []
+
+    def fake_submit(executor: SlurmExecutor, command: str) -> None:
+        scripts.append(executor._make_submission_file_text(command, "uid"))
+        raise Submitted
+
+    monkeypatch.setattr(SlurmExecutor, "_submit_command", fake_submit)
+    monkeypatch.setattr(SlurmExecutor, "affinity", classmethod(lambda cls: 2))  # "srun is here"
+    launcher = instantiate(cfg.hydra.launcher)
+    context = HydraContext(config_loader=GlobalHydra.instance().hydra.config_loader, callbacks=None)
+    launcher.setup(hydra_context=context, task_function=run_train, config=cfg)
+    with pytest.raises(Submitted):
+        launcher.launch(sweep, initial_job_idx=0)
+    return scripts[0]
+
+
+def sbatch_options(script: str) -> dict[str, str]:
+    options = [line.removeprefix("#SBATCH --") for line in script.splitlines()]
+    return dict((o.split("=", 1) + [""])[:2] for o in options if not o.startswith("#"))
+
+
+@pytest.mark.parametrize(("nodes", "gpus"), [(1, 1), (2, 4)])
+def test_slurm_launcher_settings_make_the_sbatch_job_and_the_trainer(
+    nodes, gpus, tmp_path, monkeypatch
+):
+    overrides = [
+        "launcher=slurm",
+        f"hydra.launcher.nodes={nodes}",
+        f"hydra.launcher.gpus_per_node={gpus}",
+        "hydra.launcher.partition=gpu",
+        "hydra.launcher.account=lab",
+        "hydra.launcher.timeout_min=90",
+        "hydra.launcher.array_parallelism=1",
+        f"paths.log_dir={tmp_path}",
+    ]
+    with initialize_config_dir(conf_dir(), version_base="1.3"):
+        cfg = compose("train", overrides=overrides, return_hydra_config=True)
+        HydraConfig.instance().set_config(cfg)
+        launcher = cfg.hydra.launcher
+        assert (launcher.nodes, launcher.gpus_per_node, launcher.tasks_per_node) == (
+            nodes,
+            gpus,
+            gpus,  # one task per GPU: Lightning's SLURMEnvironment reads its rank from the task
+        )
+        trainer = cfg.trainer
+        assert (trainer.num_nodes, trainer.devices, trainer.accelerator) == (nodes, gpus, "gpu")
+        assert trainer.strategy == ("ddp" if nodes * gpus > 1 else "auto")
+
+        task = list(cfg.hydra.overrides.task)  # each job's overrides, as Hydra's sweeper makes them
+        script = submit(cfg, [[*task, "seed=1"], [*task, "seed=2"]], monkeypatch)
+        options = sbatch_options(script)
+        assert options["nodes"] == str(nodes)
+        assert options["ntasks-per-node"] == str(gpus)
+        assert options["gpus-per-node"] == str(gpus)
+        assert options["cpus-per-task"] == "8"
+        assert options["mem"] == "64GB"
+        assert options["time"] == "90"
+        assert options["partition"] == "gpu"
+        assert options["account"] == "lab"
+        assert options["array"] == "0-1%1"  # the sweep is one job array, one job at a time
+        assert options["signal"] == "USR1@120"  # Lightning's auto-requeue signal
+        assert "requeue" in options
+        assert "srun" in script  # SLURM starts every task: Lightning launches no processes
+
+        # an array task rebuilds its job's config from the pickled launcher: it must land in
+        # the sweep folder made at submission, not in one named after its own job id
+        pickled = next((tmp_path / "train" / "multiruns").glob("*/.submitit/*.pkl"))
+        job = DelayedSubmission.load(pickled)
+        slurm = {"SLURM_JOB_ID": "78", "SLURM_ARRAY_JOB_ID": "77", "SLURM_ARRAY_TASK_ID": "1"}
+        for key, value in {**slurm, "SLURM_JOB_NAME": "train"}.items():
+            monkeypatch.setenv(key, value)
+        launcher = job.function
+        loader = launcher.hydra_context.config_loader
+        job_cfg = loader.load_sweep_config(launcher.config, job.args[0])
+        sweep_dir = Path(str(cfg.hydra.sweep.dir))
+        assert Path(str(job_cfg.hydra.sweep.dir)) == sweep_dir == pickled.parent.parent
+
+
+def test_joblib_launcher_runs_a_sweep_in_parallel_processes_into_one_sweep_folder(tmp_path):
+    tiny = ["debug=limit", "trainer.max_epochs=1", "logger=null", "callbacks.loss_curves=null"]
+    args = ["-m", "launcher=joblib", "seed=1,2", *tiny, f"paths.log_dir={tmp_path}"]
+    result = run_cli("train.py", args)
+    assert result.returncode == 0, result.stderr[-3000:]
+    # the workers are other processes: they share the sweep folder the launcher made
+    (sweep,) = (tmp_path / "train" / "multiruns").iterdir()
+    assert sorted(p.name for p in sweep.iterdir() if (p / "summary.json").is_file()) == ["0", "1"]
+    summaries = [read_summary(sweep / job) for job in ("0", "1")]
+    assert [s["status"] for s in summaries] == ["ok", "ok"]
+    assert "Joblib.Parallel" in result.stdout + result.stderr
