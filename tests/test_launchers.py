@@ -44,8 +44,11 @@ def submit(cfg: DictConfig, sweep: list[list[str]], monkeypatch: pytest.MonkeyPa
 
 
 def sbatch_options(script: str) -> dict[str, str]:
-    options = [line.removeprefix("#SBATCH --") for line in script.splitlines()]
-    return dict((o.split("=", 1) + [""])[:2] for o in options if not o.startswith("#"))
+    """`#SBATCH --key=value` lines as {key: value} (a bare `--flag` as {flag: ""})."""
+    lines = [
+        line[len("#SBATCH --") :] for line in script.splitlines() if line.startswith("#SBATCH --")
+    ]
+    return {key: value for key, _, value in (line.partition("=") for line in lines)}
 
 
 @pytest.mark.parametrize(("nodes", "gpus"), [(1, 1), (2, 4)])
