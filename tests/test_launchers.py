@@ -3,9 +3,13 @@ submits them as a SLURM job array (composed and turned into sbatch text here: no
 
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
 
 import pytest
+import pytorch_lightning as pl
+import torch
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
@@ -15,10 +19,11 @@ from omegaconf import DictConfig
 from submitit.core.utils import DelayedSubmission
 from submitit.slurm.slurm import SlurmExecutor
 
-from litlab.commands import run_train
+from litlab import commands
 from litlab.conf_dir import conf_dir
 from litlab.utils.summary import read_summary
-from tests.conftest import run_cli
+from tests.conftest import FEW_BATCHES, run_cli, run_train
+from tests.probes import Probe
 
 
 class Submitted(Exception):
@@ -37,7 +42,7 @@ def submit(cfg: DictConfig, sweep: list[list[str]], monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(SlurmExecutor, "affinity", classmethod(lambda cls: 2))  # "srun is here"
     launcher = instantiate(cfg.hydra.launcher)
     context = HydraContext(config_loader=GlobalHydra.instance().hydra.config_loader, callbacks=None)
-    launcher.setup(hydra_context=context, task_function=run_train, config=cfg)
+    launcher.setup(hydra_context=context, task_function=commands.run_train, config=cfg)
     with pytest.raises(Submitted):
         launcher.launch(sweep, initial_job_idx=0)
     return scripts[0]
@@ -119,3 +124,40 @@ def test_joblib_launcher_runs_a_sweep_in_parallel_processes_into_one_sweep_folde
     summaries = [read_summary(sweep / job) for job in ("0", "1")]
     assert [s["status"] for s in summaries] == ["ok", "ok"]
     assert "Joblib.Parallel" in result.stdout + result.stderr
+
+
+class PreemptAt(pl.Callback):
+    """SIGTERM to this process after `step` optimizer steps, as SLURM preempting a job."""
+
+    def __init__(self, step: int) -> None:
+        self.step = step
+
+    def on_train_batch_end(self, trainer, pl_module, outputs, batch, batch_idx) -> None:
+        if trainer.global_step == self.step:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+
+def test_a_preempted_slurm_job_saves_where_it_stood_and_its_requeue_resumes_there(
+    tmp_path, monkeypatch
+):
+    # a SLURM batch task as Lightning sees it (SLURMEnvironment, auto-requeue on)
+    slurm = {"SLURM_JOB_ID": "4343", "SLURM_JOB_NAME": "train", "SLURM_NTASKS": "1"}
+    slurm |= {"SLURM_NODELIST": "localhost", "SLURM_PROCID": "0", "SLURM_LOCALID": "0"}
+    for key, value in {**slurm, "SLURM_NODEID": "0"}.items():
+        monkeypatch.setenv(key, value)
+    run = [*FEW_BATCHES, "trainer.max_epochs=2", "callbacks.loss_curves=null"]
+    preempt = [
+        "+callbacks.preempt._target_=tests.test_launchers.PreemptAt",
+        "+callbacks.preempt.step=2",
+    ]
+    with pytest.raises(SystemExit) as stopped:
+        run_train([*run, *preempt], tmp_path)
+    assert stopped.value.code == 128 + signal.SIGTERM
+    # the checkpoint Lightning resumes from by itself when SLURM starts the job again
+    saved = torch.load(tmp_path / "hpc_ckpt_1.ckpt", weights_only=True)
+    assert saved["global_step"] == 2
+
+    # the requeued job: the same command in the same folder goes on from step 2
+    run_train([*run, "+callbacks.probe._target_=tests.probes.Probe"], tmp_path)
+    assert Probe.last.global_steps[0] == 3
+    assert torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 6
