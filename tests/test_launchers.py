@@ -68,6 +68,7 @@ def test_slurm_launcher_settings_make_the_sbatch_job_and_the_trainer(
         "hydra.launcher.account=lab",
         "hydra.launcher.timeout_min=90",
         "hydra.launcher.array_parallelism=1",
+        "hydra.launcher.setup=[module load cuda/12.4]",
         f"paths.log_dir={tmp_path}",
     ]
     with initialize_config_dir(conf_dir(), version_base="1.3"):
@@ -97,7 +98,9 @@ def test_slurm_launcher_settings_make_the_sbatch_job_and_the_trainer(
         assert options["array"] == "0-1%1"  # the sweep is one job array, one job at a time
         assert options["signal"] == "USR1@120"  # Lightning's auto-requeue signal
         assert "requeue" in options
+        assert options["job-name"] == "train"  # not bash/interactive: Lightning detects SLURM
         assert "srun" in script  # SLURM starts every task: Lightning launches no processes
+        assert script.index("module load cuda/12.4") < script.index("srun")
 
         # an array task rebuilds its job's config from the pickled launcher: it must land in
         # the sweep folder made at submission, not in one named after its own job id
