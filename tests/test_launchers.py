@@ -21,6 +21,7 @@ from submitit.slurm.slurm import SlurmExecutor
 
 from litlab import commands
 from litlab.conf_dir import conf_dir
+from litlab.resume import resume_overrides
 from litlab.utils.summary import read_summary
 from tests.conftest import FEW_BATCHES, run_cli, run_train
 from tests.probes import Probe
@@ -164,3 +165,13 @@ def test_a_preempted_slurm_job_saves_where_it_stood_and_its_requeue_resumes_ther
     run_train([*run, "+callbacks.probe._target_=tests.probes.Probe"], tmp_path)
     assert Probe.last.global_steps[0] == 3
     assert torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)["global_step"] == 6
+
+
+def test_resuming_by_hand_from_an_hpc_checkpoint_continues_in_its_run_folder(tmp_path):
+    # a cluster that cancels preempted jobs: `ckpt_path=<run>/hpc_ckpt_<n>.ckpt` by hand
+    (tmp_path / ".hydra").mkdir()
+    (tmp_path / ".hydra" / "overrides.yaml").write_text("- seed=5\n")
+    checkpoint = tmp_path / "hpc_ckpt_1.ckpt"
+    torch.save({}, checkpoint)
+    command = resume_overrides([f"ckpt_path={checkpoint}"])
+    assert command == ["seed=5", f"ckpt_path={checkpoint}", f"hydra.run.dir={tmp_path}"]
