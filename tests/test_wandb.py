@@ -1,6 +1,7 @@
 """W&B dashboards: a sweep is one group, each job one run with its overrides, its summary.json
 as the run summary, its figures as images and the test confusion matrix as a table; offline,
-with no account. The offline run's `.wandb` transaction log is read back record by record."""
+with no account. The offline run's `.wandb` transaction log is read back record by record.
+The sweep runs with `launcher=joblib` (worker processes), which it checks too."""
 
 from __future__ import annotations
 
@@ -59,17 +60,23 @@ def read_run(folder: Path) -> tuple[wandb_internal_pb2.RunRecord, dict, dict, Pa
     return run, config, summary, run_dir / "files"
 
 
-def test_a_sweep_is_one_wandb_group_of_runs_with_overrides_summary_figures_and_matrix(tmp_path):
+def test_a_parallel_sweep_is_one_wandb_group_of_runs_with_overrides_summary_figures_matrix(
+    tmp_path,
+):
     env = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_MODE")}
     env["HOME"] = str(tmp_path / "home")  # no ~/.netrc, so not logged in: offline by itself
-    sweep = tmp_path / "my-sweep"
-    # job 0 takes the sweep's group; job 1 names its own, as a cross-validation driver does
+    # job 0 takes the sweep's group; job 1 names its own, as a cross-validation driver does.
+    # launcher=joblib: the jobs run in two worker processes (one sweep for both concerns, to
+    # keep CI short), yet share the sweep folder and its name
     groups = "logger.wandb.group=null,folds"
-    args = ["-m", "logger=wandb", groups, "seed=3", "debug=limit", "trainer.max_epochs=1"]
-    result = run_cli("train.py", [*args, f"hydra.sweep.dir={sweep}"], env=env)
+    args = ["-m", "launcher=joblib", "logger=wandb", groups, "seed=3", "debug=limit"]
+    result = run_cli("train.py", [*args, "trainer.max_epochs=1", f"paths.log_dir={tmp_path}"], env)
     assert result.returncode == 0, result.stderr[-3000:]
+    assert "Joblib.Parallel" in result.stdout + result.stderr
+    (sweep,) = (tmp_path / "train" / "multiruns").iterdir()
+    assert sorted(p.name for p in sweep.iterdir() if (p / "summary.json").is_file()) == ["0", "1"]
 
-    for job, group in (("0", "my-sweep"), ("1", "folds")):
+    for job, group in (("0", sweep.name), ("1", "folds")):
         folder = sweep / job
         outcome = read_summary(folder)
         run, config, summary, files = read_run(folder)
