@@ -33,7 +33,6 @@ from litlab.conf_dir import conf_dir, config_roots
 from litlab.errors import LitlabError
 from litlab.fits import config_problem
 from litlab.help import help_text
-from litlab.resolvers import start_run_id
 from litlab.resume import key_of, resume_overrides
 from litlab.utils.summary import write_summary
 
@@ -244,7 +243,6 @@ def launch(config_name: str, hydra_main: Callable[[], Any], summary: bool = True
     """Run `hydra_main` (a `@hydra.main` function) if the command line composes; otherwise
     exit 1 with the reason, also written to the run folder's summary.json when `summary`."""
     given = sys.argv[1:]
-    start_run_id()
     if any(a in HELP_FLAGS for a in given):
         with contextlib.suppress(BrokenPipeError):  # `--help | head`
             print(help_text(config_name, given), flush=True)

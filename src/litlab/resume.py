@@ -37,9 +37,12 @@ def value_of(overrides: list[str], key: str) -> str | None:
 
 
 def run_folder_of(checkpoint: Path) -> Path | None:
-    """The run folder a checkpoint was written in (`<run>/checkpoints/x.ckpt`), if it has one."""
-    run = checkpoint.resolve().parent.parent
-    return run if (run / ".hydra" / "overrides.yaml").is_file() else None
+    """The run folder a checkpoint was written in (`<run>/checkpoints/x.ckpt`, or
+    `<run>/hpc_ckpt_<n>.ckpt` as Lightning saves on SLURM), if it has one."""
+    for run in (checkpoint.resolve().parent.parent, checkpoint.resolve().parent):
+        if (run / ".hydra" / "overrides.yaml").is_file():
+            return run
+    return None
 
 
 def original_overrides(checkpoint: Path) -> list[str] | None:

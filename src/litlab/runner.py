@@ -21,6 +21,7 @@ from litlab.errors import ConfigError, LitlabError
 from litlab.utils.loggers import finish_wandb
 from litlab.utils.run_record import run_record
 from litlab.utils.summary import write_summary
+from litlab.utils.wandb_summary import publish_summary
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +109,7 @@ def run_task(cfg: DictConfig, task: Callable[[DictConfig], dict[str, Any]]) -> d
         if rank_zero_only.rank == 0:
             elapsed = time.time() - start
             write_summary(folder, status, seconds=elapsed, error=reason, **record(cfg))
+            publish_summary(folder, cfg.paths.get("figures_dir"))
         finish_wandb()
         if status == "failed" and isinstance(exc, Exception) and in_multirun():
             log.error("Job failed: %s", reason, exc_info=problem is None)
@@ -118,8 +120,9 @@ def run_task(cfg: DictConfig, task: Callable[[DictConfig], dict[str, Any]]) -> d
         log.error(reason)
         print(f"error: {reason}", file=sys.stderr)
         sys.exit(code)
-    finish_wandb()
     if rank_zero_only.rank == 0:
         path = write_summary(folder, seconds=time.time() - start, **result, **record(cfg))
         log.info("Summary: %s", path)
+        publish_summary(folder, cfg.paths.get("figures_dir"))
+    finish_wandb()
     return result

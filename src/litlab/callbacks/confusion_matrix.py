@@ -48,12 +48,20 @@ class ConfusionMatrixFigure(FigureCallback):
                 if isinstance(logger, WandbLogger):
                     import wandb
 
+                    # W&B's own confusion-matrix chart (wandb.plot.confusion_matrix's table),
+                    # from the counts torchmetrics gathered across processes
                     table = wandb.Table(
-                        columns=["true", "predicted", "count"],
+                        columns=["Actual", "Predicted", "nPredictions"],
                         data=[
                             [names[i], names[j], int(matrix[i, j])]
                             for i in range(len(names))
                             for j in range(len(names))
                         ],
                     )
-                    logger.experiment.log({"test/confusion_matrix": table})
+                    chart = wandb.plot_table(
+                        "wandb/confusion_matrix/v1",
+                        table,
+                        {k: k for k in ("Actual", "Predicted", "nPredictions")},
+                        {"title": "test confusion matrix"},
+                    )
+                    logger.experiment.log({"test/confusion_matrix": chart})

@@ -7,7 +7,9 @@ the runner which signal it was and where the checkpoint is, so `summary.json` sa
 `"status": "interrupted"` and how to resume. On a SLURM batch job with Lightning's auto-requeue,
 SIGUSR1 stays Lightning's: it saves `hpc_ckpt_<n>.ckpt` in the run folder and requeues the
 job, which comes back to the same folder (`${litlab.run_id:}`) and resumes from it; this
-callback then only marks the summary interrupted.
+callback then only marks the summary interrupted. A SIGTERM there (SLURM preempting the job, which
+it may requeue) saves that same `hpc_ckpt_<n>.ckpt` instead of `last.ckpt`, so a requeued job
+resumes from where it stood too.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from types import FrameType
 from typing import Any
 
 import pytorch_lightning as pl
+from pytorch_lightning.plugins.environments import SLURMEnvironment
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
 from litlab.utils.summary import write_summary
@@ -53,6 +56,14 @@ class Preemption(pl.Callback):
         else:
             self.trainer._signal_connector.received_sigterm = True  # stop at the next batch
 
+    def checkpoint_path(self, trainer: pl.Trainer) -> Path:
+        """`last.ckpt`, or on a SLURM job that Lightning requeues, the next `hpc_ckpt_<n>.ckpt`,
+        which Lightning resumes from by itself when the job starts again in this folder."""
+        environment = trainer._accelerator_connector.cluster_environment
+        if isinstance(environment, SLURMEnvironment) and environment.auto_requeue:
+            return Path(trainer._checkpoint_connector.hpc_save_path(trainer.default_root_dir))
+        return self.path
+
     def restore_handlers(self) -> None:
         for signum, handler in self.previous.items():
             signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
@@ -66,6 +77,7 @@ class Preemption(pl.Callback):
     ) -> None:
         self.restore_handlers()
         if isinstance(exception, SIGTERMException):
-            trainer.save_checkpoint(self.path)
+            path = self.checkpoint_path(trainer)
+            trainer.save_checkpoint(path)
             exception.signal = self.received or signal.SIGTERM
-            exception.checkpoint = str(self.path)
+            exception.checkpoint = str(path)
