@@ -3,6 +3,9 @@
 `${litlab.run_id:}` names a run (or sweep) folder: the start time and a random token, so two runs
 started in the same second never share a folder; on a SLURM batch job it is the job id instead,
 so a preempted job that SLURM requeues comes back to its own folder and resumes there.
+
+`${litlab.or:A,B}` is A unless A is null, then B (`oc.select` falls back only for a missing key,
+not for a null one such as `hydra.runtime.choices.experiment` with no experiment).
 """
 
 from __future__ import annotations
@@ -26,6 +29,12 @@ def run_id() -> str:
     return f"{STARTED}_{TOKEN}"
 
 
+def first_set(*values: object) -> object:
+    return next((value for value in values if value is not None), None)
+
+
 def register_resolvers() -> None:
     if not OmegaConf.has_resolver("litlab.run_id"):
         OmegaConf.register_new_resolver("litlab.run_id", run_id)
+    if not OmegaConf.has_resolver("litlab.or"):
+        OmegaConf.register_new_resolver("litlab.or", first_set)

@@ -70,6 +70,13 @@ def interrupted(exc: SIGTERMException) -> tuple[str, int]:
     return f"stopped by {name}{where}", 128 + int(signum)
 
 
+def pruned(exc: BaseException) -> bool:
+    """Whether a search's pruner stopped the run (litlab.callbacks.optuna_pruning); optuna is
+    imported only when a search runs, so without it no exception can be its TrialPruned."""
+    optuna = sys.modules.get("optuna")
+    return optuna is not None and isinstance(exc, optuna.TrialPruned)
+
+
 def record(cfg: DictConfig) -> dict[str, Any]:
     try:
         return run_record(cfg)
@@ -89,6 +96,8 @@ def run_task(cfg: DictConfig, task: Callable[[DictConfig], dict[str, Any]]) -> d
     A LitlabError (or a config error) ends the process with its one-sentence message and exit
     code 1; SIGTERM/SIGUSR1 end it as `interrupted` with the signal's exit code (128 + its
     number); any other error is recorded as failed and re-raised with its traceback (a bug).
+    A trial that a search's pruner stopped is recorded and returned as `pruned` (the reason
+    and the metrics so far), not as a failure.
     In a sweep, a failed job (bad input, a diverging loss, a bug) returns its failed summary
     instead, its reason on stderr and its traceback in the job's log, so the sweep goes on;
     the sweep's end counts the failures and exits 1 (litlab.report.faults).
@@ -98,6 +107,18 @@ def run_task(cfg: DictConfig, task: Callable[[DictConfig], dict[str, Any]]) -> d
     try:
         result = task(cfg)
     except BaseException as exc:
+        if pruned(exc):
+            result = {
+                "status": "pruned",
+                "error": str(exc),
+                "monitor": getattr(exc, "monitor", None),
+            }
+            result["metrics"] = getattr(exc, "metrics", {})
+            if rank_zero_only.rank == 0:
+                write_summary(folder, seconds=time.time() - start, **result, **record(cfg))
+            finish_wandb()
+            log.info("Trial %s", exc)
+            return result
         problem = user_error(exc) or config_error(exc)
         status, code = "failed", 1
         reason = str(problem) if problem else f"{type(exc).__name__}: {exc}"

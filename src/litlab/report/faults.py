@@ -26,7 +26,8 @@ class SweepFaults(Callback):
             jobs = collect(folder)
         except NoRunsError:
             return
-        failed = [j for j in jobs if j.status not in ("ok", "pruned")]
+        # pruned trials stopped by design; interrupted ones a resumed search has run again
+        failed = [j for j in jobs if j.status not in ("ok", "pruned", "interrupted")]
         if not failed:
             print(f"All {len(jobs)} jobs ok; `python report.py {folder}` tabulates them.")
             return
