@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import math
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,11 +24,10 @@ from omegaconf import DictConfig, OmegaConf
 
 from hydra_plugins.litlab_optuna.outputs import write_outputs
 from hydra_plugins.litlab_optuna.space import as_override, search_space
-from litlab.errors import ConfigError
+from litlab.errors import ConfigError, LitlabError
 from litlab.utils.summary import read_summary
 
 log = logging.getLogger(__name__)
-SEARCHABLE = ("digits_classifier", "mnist_vae", "wine_classifier")  # named in the empty-space error
 DIRECTIONS = {"max": "maximize", "min": "minimize", "maximize": "maximize", "minimize": "minimize"}
 
 
@@ -74,13 +74,22 @@ class OptunaSweeper(Sweeper):
         return DIRECTIONS[direction]
 
     def sweep(self, arguments: list[str]) -> list[Sequence[JobReturn]]:
+        """Run trials until the study holds `n_trials` finished ones; a mistake in the search's
+        own settings is one sentence on stderr and exit 1 (Hydra would print a traceback)."""
+        try:
+            return self.search(arguments)
+        except LitlabError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            sys.exit(1)
+
+    def search(self, arguments: list[str]) -> list[Sequence[JobReturn]]:
         import optuna
 
         space, fixed = search_space(self.config.get("search_space") or {}, arguments)
         if not space:
             raise ConfigError(
                 "hparams_search=optuna found no search_space to search; choose an experiment "
-                f"that declares one (experiment={', '.join(SEARCHABLE)}), declare "
+                f"that declares one (experiment={', '.join(searchable(self.config))}), declare "
                 "`search_space:` in yours, or give sweeps (key=interval(a,b)) on the command line."
             )
         sweep_dir = Path(self.config.hydra.sweep.dir)
@@ -129,6 +138,20 @@ class OptunaSweeper(Sweeper):
                 results.extend(self.launcher.launch(overrides, initial_job_idx=group[0].number))
                 start = end
         return results
+
+
+def searchable(config: DictConfig) -> list[str]:
+    """The experiments (litlab's and the command line's searchpath) that declare a space."""
+    import yaml
+
+    from litlab.conf_dir import config_roots
+
+    names = set()
+    for root in config_roots(list(config.hydra.overrides.hydra)):
+        for path in (root / "experiment").glob("*.yaml"):
+            if (yaml.safe_load(path.read_text()) or {}).get("search_space"):
+                names.add(path.stem)
+    return sorted(names)
 
 
 def seed_after(sampler: DictConfig, study: Any) -> dict[str, int]:
