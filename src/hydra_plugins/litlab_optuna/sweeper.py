@@ -193,7 +193,6 @@ def resume(study: Any, enqueue: list[dict[str, Any]], n_trials: int, storage: st
     if not trials:
         for params in enqueue:
             study.enqueue_trial(params)
-        log.info("Starting study %s in %s: %d trials", study.study_name, storage, n_trials)
         print(f"Starting study {study.study_name} in {storage}: {n_trials} trials")
         return 0
     for trial in trials:
@@ -205,7 +204,6 @@ def resume(study: Any, enqueue: list[dict[str, Any]], n_trials: int, storage: st
     message = (
         f"Continuing study {study.study_name} in {storage}: {finished} of {n_trials} trials done"
     )
-    log.info(message)
     print(message)
     return finished
 
