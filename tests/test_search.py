@@ -12,6 +12,7 @@ from optuna.distributions import CategoricalDistribution, FloatDistribution, Int
 from optuna.trial import TrialState
 
 from hydra_plugins.litlab_optuna.space import as_override, search_space
+from hydra_plugins.litlab_optuna.sweeper import check_same_command
 from litlab.errors import ConfigError
 from litlab.report.collect import collect
 from litlab.report.command import main as report
@@ -150,3 +151,15 @@ def test_a_pruned_trial_is_pruned_in_the_study_its_summary_and_the_report(tmp_pa
     assert report([str(tmp_path)]) == 0
     table = [line for line in capsys.readouterr().out.splitlines() if "│ 1 " in line]
     assert "pruned" in table[0]
+
+
+def test_a_study_continues_only_under_the_overrides_that_began_it():
+    study = optuna.create_study(study_name="s")
+    check_same_command(study, ["trainer.max_epochs=5", "seed=1"], "memory")
+    check_same_command(study, ["seed=1", "trainer.max_epochs=5"], "memory")  # in any order
+    with pytest.raises(ConfigError) as error:
+        check_same_command(study, ["seed=1", "trainer.max_epochs=3"], "memory")
+    assert str(error.value).startswith(
+        "the study s in memory was begun with the overrides seed=1 trainer.max_epochs=5, "
+        "not seed=1 trainer.max_epochs=3;"
+    )
