@@ -94,8 +94,9 @@ def run_task(cfg: DictConfig, task: Callable[[DictConfig], dict[str, Any]]) -> d
     """Call `task(cfg)`, which returns summary fields, and write `summary.json` either way.
 
     A LitlabError (or a config error) ends the process with its one-sentence message and exit
-    code 1; SIGTERM/SIGUSR1 end it as `interrupted` with the signal's exit code (128 + its
-    number); any other error is recorded as failed and re-raised with its traceback (a bug).
+    code 1; SIGTERM/SIGUSR1 and Ctrl-C end it as `interrupted` with the signal's exit code
+    (128 + its number); any other error is recorded as failed and re-raised with its
+    traceback (a bug).
     A trial that a search's pruner stopped is recorded and returned as `pruned` (the reason
     and the metrics so far), not as a failure.
     In a sweep, a failed job (bad input, a diverging loss, a bug) returns its failed summary
@@ -122,8 +123,8 @@ def run_task(cfg: DictConfig, task: Callable[[DictConfig], dict[str, Any]]) -> d
         problem = user_error(exc) or config_error(exc)
         status, code = "failed", 1
         reason = str(problem) if problem else f"{type(exc).__name__}: {exc}"
-        if isinstance(exc, KeyboardInterrupt):
-            reason = "interrupted by the user"
+        if isinstance(exc, KeyboardInterrupt):  # Ctrl-C: stopped, like a signal, not failed
+            status, reason, code = "interrupted", "interrupted by the user (Ctrl-C)", 130
         if isinstance(exc, SIGTERMException):
             status, (reason, code) = "interrupted", interrupted(exc)
         if rank_zero_only.rank == 0:
