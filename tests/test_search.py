@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import hydra
 import optuna
 import pytest
 import yaml
@@ -58,10 +59,14 @@ def test_the_space_translates_log_int_and_choice_and_command_line_sweeps_join_it
         search_space({"model.optimizer.lr": "0.1"}, [])
 
 
-def test_an_empty_space_is_one_sentence_naming_the_experiments_that_have_one(tmp_path):
-    result = run_cli("train.py", ["-m", "hparams_search=optuna", f"hydra.sweep.dir={tmp_path}"])
-    assert result.returncode == 1
-    assert result.stderr.strip().splitlines() == [
+def test_an_empty_space_is_one_sentence_naming_the_experiments_that_have_one(tmp_path, capsys):
+    cfg = compose_cfg(["hparams_search=optuna"], tmp_path)  # no experiment: no space
+    sweeper = hydra.utils.instantiate(cfg.hydra.sweeper)
+    sweeper.config = cfg
+    with pytest.raises(SystemExit) as stop:
+        sweeper.sweep([])
+    assert stop.value.code == 1
+    assert capsys.readouterr().err.strip().splitlines() == [
         "error: hparams_search=optuna found no search_space to search; choose an experiment "
         f"that declares one (experiment={', '.join(SHIPPED)}), declare `search_space:` in "
         "yours, or give sweeps (key=interval(a,b)) on the command line."
