@@ -58,3 +58,20 @@ class Probe(pl.Callback):
     def on_train_end(self, trainer, pl_module) -> None:
         for hook in self._hooks:
             hook.remove()
+
+
+class SigtermAtJob(pl.Callback):
+    """Sends this process SIGTERM in the first training batch of sweep job `job`, as a
+    cluster or a user would stop a search part-way; other jobs train as usual."""
+
+    def __init__(self, job: int) -> None:
+        self.job = job
+
+    def on_train_batch_start(self, trainer, pl_module, batch, batch_idx) -> None:
+        import os
+        import signal
+
+        from hydra.core.hydra_config import HydraConfig
+
+        if batch_idx == 0 and HydraConfig.get().job.num == self.job:
+            os.kill(os.getpid(), signal.SIGTERM)

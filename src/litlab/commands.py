@@ -31,7 +31,7 @@ def run_train(cfg: DictConfig) -> float | None:
 
     print_config(cfg)
     result = run_task(cfg, train)
-    if result.get("status") == "failed":  # a failed job of a sweep: NaN marks a failed trial
+    if result.get("status") in ("failed", "pruned"):  # a sweep's job with no objective: NaN
         return float("nan")
     value = result["metrics"].get(cfg.get("optimized_metric") or result.get("monitor"))
     return None if value is None else float(plain(value))

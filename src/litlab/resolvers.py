@@ -10,6 +10,9 @@ imported litlab (the tests' command server) gets its own.
 
 `${litlab.strategy:nodes,devices}` is the Trainer strategy for that many nodes and devices per
 node: `ddp` when there is more than one device in all, else `auto`.
+
+`${litlab.or:A,B}` is A unless A is null, then B (`oc.select` falls back only for a missing key,
+not for a null one such as `hydra.runtime.choices.experiment` with no experiment).
 """
 
 from __future__ import annotations
@@ -39,9 +42,15 @@ def strategy(*counts: int) -> str:
     return "ddp" if math.prod(int(count) for count in counts) > 1 else "auto"
 
 
+def first_set(*values: object) -> object:
+    return next((value for value in values if value is not None), None)
+
+
 def register_resolvers() -> None:
     if not OmegaConf.has_resolver("litlab.run_id"):
         # cached: the value lives in the config, which Hydra hands to each job of a sweep
         OmegaConf.register_new_resolver("litlab.run_id", run_id, use_cache=True)
     if not OmegaConf.has_resolver("litlab.strategy"):
         OmegaConf.register_new_resolver("litlab.strategy", strategy)
+    if not OmegaConf.has_resolver("litlab.or"):
+        OmegaConf.register_new_resolver("litlab.or", first_set)

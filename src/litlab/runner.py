@@ -71,6 +71,13 @@ def interrupted(exc: SIGTERMException) -> tuple[str, int]:
     return f"stopped by {name}{where}", 128 + int(signum)
 
 
+def pruned(exc: BaseException) -> bool:
+    """Whether a search's pruner stopped the run (litlab.callbacks.optuna_pruning); optuna is
+    imported only when a search runs, so without it no exception can be its TrialPruned."""
+    optuna = sys.modules.get("optuna")
+    return optuna is not None and isinstance(exc, optuna.TrialPruned)
+
+
 def record(cfg: DictConfig) -> dict[str, Any]:
     try:
         return run_record(cfg)
@@ -88,8 +95,11 @@ def run_task(cfg: DictConfig, task: Callable[[DictConfig], dict[str, Any]]) -> d
     """Call `task(cfg)`, which returns summary fields, and write `summary.json` either way.
 
     A LitlabError (or a config error) ends the process with its one-sentence message and exit
-    code 1; SIGTERM/SIGUSR1 end it as `interrupted` with the signal's exit code (128 + its
-    number); any other error is recorded as failed and re-raised with its traceback (a bug).
+    code 1; SIGTERM/SIGUSR1 and Ctrl-C end it as `interrupted` with the signal's exit code
+    (128 + its number); any other error is recorded as failed and re-raised with its
+    traceback (a bug).
+    A trial that a search's pruner stopped is recorded and returned as `pruned` (the reason
+    and the metrics so far), not as a failure.
     In a sweep, a failed job (bad input, a diverging loss, a bug) returns its failed summary
     instead, its reason on stderr and its traceback in the job's log, so the sweep goes on;
     the sweep's end counts the failures and exits 1 (litlab.report.faults).
@@ -99,30 +109,44 @@ def run_task(cfg: DictConfig, task: Callable[[DictConfig], dict[str, Any]]) -> d
     try:
         result = task(cfg)
     except BaseException as exc:
-        problem = user_error(exc) or config_error(exc)
-        status, code = "failed", 1
-        reason = str(problem) if problem else f"{type(exc).__name__}: {exc}"
-        if isinstance(exc, KeyboardInterrupt):
-            reason = "interrupted by the user"
-        if isinstance(exc, SIGTERMException):
-            status, (reason, code) = "interrupted", interrupted(exc)
-        if rank_zero_only.rank == 0:
-            elapsed = time.time() - start
-            write_summary(folder, status, seconds=elapsed, error=reason, **record(cfg))
-            publish_summary(folder, cfg.paths.get("figures_dir"))
-        finish_wandb()
-        if status == "failed" and isinstance(exc, Exception) and in_multirun():
-            log.error("Job failed: %s", reason, exc_info=problem is None)
-            print(f"error: {reason}", file=sys.stderr)
-            return {"status": "failed", "error": reason, "metrics": {}}
-        if problem is None and status != "interrupted":
-            raise
-        log.error(reason)
-        print(f"error: {reason}", file=sys.stderr)
-        sys.exit(code)
+        if not pruned(exc):
+            return ended_badly(cfg, exc, start)
+        log.info("Trial %s", exc)  # recorded below like a finished run, with its own status
+        result = {
+            "status": "pruned",
+            "error": str(exc),
+            "monitor": getattr(exc, "monitor", None),
+            "metrics": getattr(exc, "metrics", {}),
+        }
     if rank_zero_only.rank == 0:
         path = write_summary(folder, seconds=time.time() - start, **result, **record(cfg))
         log.info("Summary: %s", path)
         publish_summary(folder, cfg.paths.get("figures_dir"))
     finish_wandb()
     return result
+
+
+def ended_badly(cfg: DictConfig, exc: BaseException, start: float) -> dict[str, Any]:
+    """`run_task`'s ending for a run that raised: failed or interrupted (see there)."""
+    folder = cfg.paths.output_dir
+    problem = user_error(exc) or config_error(exc)
+    status, code = "failed", 1
+    reason = str(problem) if problem else f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, KeyboardInterrupt):  # Ctrl-C: stopped, like a signal, not failed
+        status, reason, code = "interrupted", "interrupted by the user (Ctrl-C)", 130
+    if isinstance(exc, SIGTERMException):
+        status, (reason, code) = "interrupted", interrupted(exc)
+    if rank_zero_only.rank == 0:
+        elapsed = time.time() - start
+        write_summary(folder, status, seconds=elapsed, error=reason, **record(cfg))
+        publish_summary(folder, cfg.paths.get("figures_dir"))
+    finish_wandb()
+    if status == "failed" and isinstance(exc, Exception) and in_multirun():
+        log.error("Job failed: %s", reason, exc_info=problem is None)
+        print(f"error: {reason}", file=sys.stderr)
+        return {"status": "failed", "error": reason, "metrics": {}}
+    if problem is None and status != "interrupted":
+        raise
+    log.error(reason)
+    print(f"error: {reason}", file=sys.stderr)
+    sys.exit(code)

@@ -10,6 +10,7 @@ launched the sweep, whichever launcher ran the jobs.
 from __future__ import annotations
 
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -26,9 +27,15 @@ class SweepFaults(Callback):
             jobs = collect(folder)
         except NoRunsError:
             return
-        failed = [j for j in jobs if j.status not in ("ok", "pruned")]
+        # pruned trials stopped by design; interrupted ones a resumed search has run again
+        failed = [j for j in jobs if j.status not in ("ok", "pruned", "interrupted")]
         if not failed:
-            print(f"All {len(jobs)} jobs ok; `python report.py {folder}` tabulates them.")
+            counts = Counter(j.status for j in jobs)
+            if set(counts) == {"ok"}:
+                ended = f"All {len(jobs)} jobs ok"
+            else:
+                ended = "No job failed (" + ", ".join(f"{n} {s}" for s, n in counts.items()) + ")"
+            print(f"{ended}; `python report.py {folder}` tabulates them.")
             return
         lines = [f"  {j.path}: {j.status}: {j.error}" for j in failed]
         print(
