@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from litlab.cv.loop import fold_config
 from litlab.cv.splits import fold_indices
+from litlab.errors import ConfigError
 from litlab.report.collect import collect
 from litlab.report.tables import group_rows
 from litlab.utils.summary import read_summary
@@ -85,7 +87,7 @@ def test_folds_are_stratified_disjoint_and_cover_the_pool_but_never_the_test_row
     wine_cv: Path, tmp_path: Path
 ):
     cfg, datamodule = datamodule_of([*FAST, "cv.folds=5"], tmp_path)
-    kind, folds = fold_indices(cfg.cv, datamodule)
+    _, folds = fold_indices(cfg.cv, datamodule)
     normal = hydra.utils.instantiate(cfg.data)
     normal.setup("fit")
     test_rows = set(normal.splits["test"])
@@ -108,9 +110,7 @@ def test_folds_are_stratified_disjoint_and_cover_the_pool_but_never_the_test_row
 
 
 def test_twenty_resample_bootstrap_reports_mean_std_interval_and_running_mean(tmp_path: Path):
-    summary = run_train(
-        [*FAST, "cv.bootstrap=20", "cv.holdout=0.2", *ONE_SHORT_EPOCH], tmp_path
-    )
+    summary = run_train([*FAST, "cv.bootstrap=20", "cv.holdout=0.2", *ONE_SHORT_EPOCH], tmp_path)
     cv = summary["cv"]
     assert cv["kind"] == "StratifiedShuffleSplit" and len(cv["scores"]) == 20
     assert cv["mean"] == pytest.approx(np.mean(cv["scores"]))
@@ -221,3 +221,20 @@ def test_ensemble_command_on_two_checkpoints_writes_its_table(wine_cv: Path, tmp
         rows[3]["test/acc"]
     )
     assert "mean member" in done.stdout
+
+
+def test_data_that_cannot_be_resplit_is_refused_in_one_sentence(tmp_path: Path):
+    cfg, datamodule = datamodule_of(
+        ["model=detector", "data=mnist_detection", "cv.folds=3"], tmp_path
+    )
+    with pytest.raises(ConfigError, match="not available for MNISTDetectionDataModule"):
+        fold_indices(cfg.cv, datamodule)
+
+
+def test_each_fold_is_a_wandb_run_in_the_cv_folder_group(tmp_path: Path):
+    cfg = compose_cfg(
+        ["experiment=wine_classifier", "logger=wandb", "cv.folds=3"], tmp_path / "cv_run"
+    )
+    fold = fold_config(cfg, 2, tmp_path / "cv_run" / "folds" / "2", "cv_run")
+    assert fold.logger.wandb.group == "cv_run" and fold.cv.fold == 2
+    assert fold.callbacks.model_checkpoint.dirpath == str(tmp_path / "cv_run/folds/2/checkpoints")
