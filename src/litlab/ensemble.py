@@ -36,6 +36,9 @@ def ensemble(cfg: DictConfig) -> dict[str, Any]:
     paths = [str(p) for p in cfg.ckpts or []]
     if len(paths) < 2:
         raise ConfigError(f"ckpts lists {len(paths)} checkpoint(s); an ensemble needs two or more.")
+    missing = [p for p in paths if not Path(p).is_file()]
+    if missing:
+        raise ConfigError(f"ckpts: {missing[0]} does not exist; list the .ckpt files to average.")
     members, kinds = [], set()
     for path in paths:
         model = load_model(path, cfg.device)
