@@ -23,6 +23,7 @@ from litlab.cv import ensemble, figures, stats
 from litlab.cv.members import Predictions, predict_split
 from litlab.cv.splits import fold_indices
 from litlab.cv.stacking import stack
+from litlab.errors import ConfigError
 from litlab.runner import record
 from litlab.train import Fitted, fit_and_test
 from litlab.utils.config import plain
@@ -111,6 +112,11 @@ def run_fold(
 def cross_validate(cfg: DictConfig) -> dict[str, Any]:
     """Every fold, then the summary fields of the CV run: per-fold scores, their mean, std
     (and 95% interval for the bootstrap), the fold ensemble and the stacking."""
+    if cfg.get("ckpt_path") or not cfg.get("train", True) or not cfg.get("test", True):
+        raise ConfigError(
+            "cross-validation trains and tests a fresh model per fold; drop ckpt_path, "
+            "train=false and test=false from the command."
+        )
     folder = Path(cfg.paths.output_dir)
     datamodule = instantiate(cfg.data, "data")
     datamodule.prepare_data()
