@@ -24,7 +24,7 @@ from litlab.cv.members import Predictions, predict_split
 from litlab.cv.splits import fold_indices
 from litlab.cv.stacking import stack
 from litlab.errors import ConfigError
-from litlab.runner import record
+from litlab.runner import config_error, record, user_error
 from litlab.train import Fitted, fit_and_test
 from litlab.utils.config import plain
 from litlab.utils.loggers import finish_wandb
@@ -88,9 +88,9 @@ def run_fold(
         test = predict_split(fitted.model, fitted.datamodule, "test")
         out_of_fold = predict_split(fitted.model, fitted.datamodule, "val")
     except BaseException as exc:
-        write_summary(
-            folder, "failed", seconds=time.time() - start, error=f"{type(exc).__name__}: {exc}"
-        )
+        problem = user_error(exc) or config_error(exc)
+        reason = str(problem) if problem else f"{type(exc).__name__}: {exc}"
+        write_summary(folder, "failed", seconds=time.time() - start, error=reason)
         finish_wandb()
         raise
     name, score = fold_score(fitted)
