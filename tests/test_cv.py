@@ -14,6 +14,7 @@ import hydra
 import numpy as np
 import pandas as pd
 import pytest
+from filelock import FileLock
 
 from litlab.cv.loop import fold_config
 from litlab.cv.splits import fold_indices
@@ -44,13 +45,20 @@ ONE_SHORT_EPOCH = [
 
 
 @pytest.fixture(scope="module")
-def wine_cv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def wine_cv(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
     """`train.py experiment=wine_classifier cv.folds=5` at 4 epochs a fold: the members are not
-    all perfect yet (mean member test acc 0.989), so the ensemble has something to add."""
-    root = tmp_path_factory.mktemp("wine_cv")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MPLBACKEND", "Agg")
-        run_train([*FAST, "cv.folds=5", "trainer.max_epochs=4"], root)
+    all perfect yet (mean member test acc 0.989), so the ensemble has something to add.
+
+    Trained once per session: under pytest-xdist the workers share this session's base folder,
+    and the first to get the lock trains while the others wait for its folder."""
+    if worker_id == "master":
+        root = tmp_path_factory.mktemp("wine_cv")
+    else:
+        root = tmp_path_factory.getbasetemp().parent / "wine_cv"
+    with FileLock(f"{root}.lock"), pytest.MonkeyPatch.context() as patch:
+        if not (root / "summary.json").is_file():
+            patch.setenv("MPLBACKEND", "Agg")
+            run_train([*FAST, "cv.folds=5", "trainer.max_epochs=4"], root)
     return root
 
 
