@@ -50,7 +50,7 @@ if PARALLEL:
 
 
 def quiet(config_name: str) -> list[str]:
-    if config_name in ("sample", "predict", "demo", "export", "report"):  # no trainer
+    if config_name in ("sample", "predict", "demo", "export", "report", "ensemble"):  # no trainer
         return []
     return QUIET_TRAIN if config_name == "train" else QUIET
 

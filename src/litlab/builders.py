@@ -55,6 +55,10 @@ def build_datamodule(cfg: DictConfig, stage: str = "fit") -> LitDataModule:
     log.info("Data: %s", cfg.data._target_)
     datamodule: LitDataModule = instantiate(cfg.data, "data")
     datamodule.prepare_data()
+    if (cfg.get("cv") or {}).get("fold") is not None:  # one fold of a cross-validation
+        from litlab.cv.splits import select_fold
+
+        select_fold(datamodule, cfg.cv)
     datamodule.setup(stage)
     return datamodule
 

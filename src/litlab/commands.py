@@ -78,6 +78,14 @@ def run_export(cfg: DictConfig) -> None:
     run_or_explain(export, cfg)
 
 
+@hydra.main(version_base="1.3", config_path=conf_dir(), config_name="ensemble")
+def run_ensemble(cfg: DictConfig) -> None:
+    from litlab.ensemble import ensemble
+    from litlab.runner import run_or_explain
+
+    run_or_explain(ensemble, cfg)
+
+
 def train() -> None:
     """`litlab-train`: fit a model on its data, then test the best checkpoint."""
     launch("train", run_train)
@@ -106,6 +114,11 @@ def demo() -> None:
 def export() -> None:
     """`litlab-export`: a checkpoint's model as ONNX, TorchScript or an ExportedProgram, checked."""
     launch("export", run_export, summary=False)
+
+
+def ensemble() -> None:
+    """`litlab-ensemble`: the mean prediction of several checkpoints on their test set."""
+    launch("ensemble", run_ensemble, summary=False)
 
 
 def report() -> None:

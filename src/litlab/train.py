@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import pytorch_lightning as pl
@@ -17,7 +18,10 @@ from litlab.builders import (
     build_trainer,
     existing_checkpoint,
 )
+from litlab.cv.options import requested
+from litlab.data.base import LitDataModule
 from litlab.lr_finder import find_lr
+from litlab.models.base import LitModule
 from litlab.utils.speedups import apply_speedups
 
 log = logging.getLogger(__name__)
@@ -32,13 +36,33 @@ def stage_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+@dataclass
+class Fitted:
+    """What one fit-and-test leaves: its summary fields and the objects that made them."""
+
+    summary: dict[str, Any]
+    model: LitModule
+    datamodule: LitDataModule
+    trainer: pl.Trainer
+
+
 def train(cfg: DictConfig) -> dict[str, Any]:
     """Build everything from `cfg`, fit, test; return the fields of `summary.json`.
 
     With `ckpt_path`, fitting resumes from that checkpoint (the command line has already been
     given its run's config and folder, see `litlab.resume`); with `train=false` as well, the
-    checkpoint's weights are what gets tested.
+    checkpoint's weights are what gets tested. With `cv.folds` or `cv.bootstrap`, one such run
+    per fold (litlab.cv.loop).
     """
+    if requested(cfg):
+        from litlab.cv.loop import cross_validate
+
+        return cross_validate(cfg)
+    return fit_and_test(cfg).summary
+
+
+def fit_and_test(cfg: DictConfig) -> Fitted:
+    """The single run `train` does; the model holds the tested weights afterwards."""
     if cfg.get("seed") is not None:
         pl.seed_everything(cfg.seed, workers=True)
     checkpoint_path = existing_checkpoint(cfg.get("ckpt_path"))
@@ -72,10 +96,11 @@ def train(cfg: DictConfig) -> dict[str, Any]:
         metrics.update(trainer.callback_metrics)
         if cfg.get("baselines", True):
             extra["baselines"] = datamodule.baselines() or None
-    return {
+    summary = {
         "status": "ok",
         "metrics": stage_metrics(metrics),
         "best_checkpoint": best,
         "monitor": model.monitor,
         **extra,
     }
+    return Fitted(summary, model, datamodule, trainer)

@@ -8,6 +8,7 @@ import torch
 
 from litlab.data.augment import Augment
 from litlab.data.base import LitDataModule, TensorBatches, split_generator
+from litlab.data.pool import CVPool
 from litlab.data.spec import DataSpec
 from litlab.errors import ConfigError
 
@@ -68,9 +69,12 @@ class ImageDataModule(LitDataModule):
     def setup(self, stage: str | None = None) -> None:
         if self.train_set is None:
             images, labels = self.load_split(train=True)
-            perm = torch.randperm(len(images), generator=split_generator(self.split_seed))
-            n_val = max(1, round(self.val_size * len(images)))
-            val_idx, train_idx = perm[:n_val], perm[n_val:]
+            if self.fold is not None:  # cross-validation: the pool is the training split
+                train_idx, val_idx = (torch.as_tensor(i) for i in self.fold)
+            else:
+                perm = torch.randperm(len(images), generator=split_generator(self.split_seed))
+                n_val = max(1, round(self.val_size * len(images)))
+                val_idx, train_idx = perm[:n_val], perm[n_val:]
             self.train_set = TensorBatches(images[train_idx], labels[train_idx])
             self.val_set = TensorBatches(images[val_idx], labels[val_idx])
             self._fit_stats(images[train_idx])
@@ -87,6 +91,12 @@ class ImageDataModule(LitDataModule):
             )
         if stage in (None, "test", "predict") and self.test_set is None:
             self.test_set = TensorBatches(*self.load_split(train=False))
+
+    def cv_pool(self, group: str | None = None) -> CVPool:
+        """The training split (the normal run carves its val set from it), by class."""
+        self.no_groups(group)
+        _, labels = self.load_split(train=True)
+        return CVPool(size=len(labels), labels=labels.numpy())
 
     def _fit_stats(self, images: torch.Tensor) -> None:
         self.mean, self.std = channel_stats(images, self.max_value)

@@ -12,6 +12,7 @@ from sklearn.model_selection import train_test_split
 
 from litlab.data.base import LitDataModule, TensorBatches
 from litlab.data.frames import as_numbers, read_csv, require_columns, resolve_csv
+from litlab.data.pool import CVPool
 from litlab.data.spec import DataSpec
 from litlab.data.table_baselines import table_baselines
 from litlab.data.table_encoding import TableEncoder, infer_column_types
@@ -83,22 +84,8 @@ class TabularDataModule(LitDataModule):
     def setup(self, stage: str | None = None) -> None:
         if self.train_set is not None:
             return
-        frame = self.load_frame()
-        if not self.target:
-            raise ConfigError(f"data.target is not set; name the column of {self.source} to learn.")
-        require_columns(frame, [self.target], self.source, "data.target")
-        missing = frame[self.target].isna()
-        if missing.any():
-            log.warning("Dropping %d rows of %s with no target.", missing.sum(), self.source)
-            frame = frame[~missing].reset_index(drop=True)
+        frame, task = self.load_target()
         values = frame[self.target]
-        if values.nunique() < 2:
-            held = f"only the value {values.iloc[0]!r}" if len(values) else "no values"
-            raise DataError(
-                f"the target column {self.target!r} of {self.source} holds {held}; "
-                "there is nothing to learn."
-            )
-        task = self.task or infer_task(values, self.max_classes)
         types = infer_column_types(
             frame, self.target, self.source, self.categorical, self.numeric, self.drop
         )
@@ -115,6 +102,26 @@ class TabularDataModule(LitDataModule):
         self.splits = {"train": train, "val": val, "test": test}
         self._spec = self.describe(task, encoder, class_names, y[train])
 
+    def load_target(self) -> tuple[pd.DataFrame, str]:
+        """The rows that have a target, and the task (given or inferred); one sentence when
+        the target is missing or holds a single value."""
+        frame = self.load_frame()
+        if not self.target:
+            raise ConfigError(f"data.target is not set; name the column of {self.source} to learn.")
+        require_columns(frame, [self.target], self.source, "data.target")
+        missing = frame[self.target].isna()
+        if missing.any():
+            log.warning("Dropping %d rows of %s with no target.", missing.sum(), self.source)
+            frame = frame[~missing].reset_index(drop=True)
+        values = frame[self.target]
+        if values.nunique() < 2:
+            held = f"only the value {values.iloc[0]!r}" if len(values) else "no values"
+            raise DataError(
+                f"the target column {self.target!r} of {self.source} holds {held}; "
+                "there is nothing to learn."
+            )
+        return frame, self.task or infer_task(values, self.max_classes)
+
     def encode_target(self, values: pd.Series, task: str) -> tuple[np.ndarray, tuple[str, ...]]:
         if task == "regression":
             return as_numbers(values, self.source).to_numpy(dtype=np.float64), ()
@@ -124,7 +131,10 @@ class TabularDataModule(LitDataModule):
 
     def split(self, n: int, labels: np.ndarray | None) -> tuple[np.ndarray, ...]:
         """Test share first, then the val share of the rest; stratified when there are labels
-        and every class has enough rows."""
+        and every class has enough rows. In cross-validation, the fold's share of the pool."""
+        if self.fold is not None:
+            pool, test = self.pool_and_test(n, labels)
+            return np.sort(pool[self.fold[0]]), np.sort(pool[self.fold[1]]), np.sort(test)
         idx = np.arange(n)
         try:
             rest, test = train_test_split(
@@ -146,6 +156,41 @@ class TabularDataModule(LitDataModule):
             log.warning("Stratified split impossible (%s); splitting at random.", exc)
             return self.split(n, None)
         return np.sort(train), np.sort(val), np.sort(test)
+
+    def pool_and_test(self, n: int, labels: np.ndarray | None) -> tuple[np.ndarray, ...]:
+        """The rows cross-validation resplits (in a fixed order) and the fixed test rows: the
+        same test share as the normal split."""
+        try:
+            return tuple(
+                train_test_split(
+                    np.arange(n),
+                    test_size=self.test_size,
+                    random_state=self.split_seed,
+                    stratify=labels,
+                )
+            )
+        except ValueError:
+            if labels is None:
+                raise DataError(
+                    f"{self.source} has {n} rows with a target, too few to hold out "
+                    f"data.test_size={self.test_size} for testing."
+                ) from None
+            return self.pool_and_test(n, None)
+
+    def cv_pool(self, group: str | None = None) -> CVPool:
+        """The rows outside the test split, by class (classification) and by the values of
+        the column `group` when given."""
+        frame, task = self.load_target()
+        y, _ = self.encode_target(frame[self.target], task)
+        labels = y if task == "classification" else None
+        pool, _ = self.pool_and_test(len(frame), labels)
+        groups = None
+        if group is not None:
+            require_columns(frame, [group], self.source, "cv.group")
+            groups = frame[group].to_numpy()[pool]
+        return CVPool(
+            size=len(pool), labels=None if labels is None else labels[pool], groups=groups
+        )
 
     def make_set(self, rows: pd.DataFrame, y: np.ndarray) -> TensorBatches:
         x_num, x_cat = self.encoder.transform(rows)

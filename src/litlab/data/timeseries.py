@@ -20,6 +20,7 @@ import torch
 from litlab.data.base import LitDataModule, TensorBatches
 from litlab.data.forecast_baselines import forecast_scores, linear_ar, persistence, seasonal_naive
 from litlab.data.frames import as_numbers, read_csv, require_columns, resolve_csv
+from litlab.data.pool import CVPool
 from litlab.data.spec import DataSpec
 from litlab.data.windows import make_windows
 from litlab.errors import ConfigError, DataError
@@ -96,13 +97,13 @@ class TimeSeriesDataModule(LitDataModule):
             )
         self.times = values.index.to_numpy()
         array = values.to_numpy(dtype=np.float64)
-        bounds = self.boundaries(len(array))
-        train = array[: bounds[0]]
+        segments = self.segments(len(array))
+        train = array[slice(*segments["train"])]
         self.mean, self.std = train.mean(axis=0), train.std(axis=0)
         self.std = np.where(self.std > 1e-12, self.std, 1.0)
         scaled = (array - self.mean) / self.std
         self.windows: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
-        for name, start, end in zip(STAGES, (0, *bounds[:2]), bounds, strict=True):
+        for name, (start, end) in segments.items():
             x, y, rows = make_windows(
                 scaled[start:end], scaled[start:end, 0], self.lookback, self.horizon, self.stride
             )
@@ -189,6 +190,32 @@ class TimeSeriesDataModule(LitDataModule):
                     "shorten the window or enlarge the segment."
                 )
         return bounds
+
+    def segments(self, n: int) -> dict[str, tuple[int, int]]:
+        """(first, end) rows of the train, val and test segments: the normal chronological
+        split, or in cross-validation the fold's train and val rows of the pool before the
+        fixed test segment."""
+        bounds = self.boundaries(n)
+        if self.fold is None:
+            return dict(zip(STAGES, zip((0, *bounds[:2]), bounds, strict=True), strict=True))
+        window = self.lookback + self.horizon
+        segments = {}
+        for name, rows in zip(STAGES, self.fold, strict=False):
+            if len(rows) < window:
+                raise DataError(
+                    f"a cross-validation {name} segment of {self.source} holds {len(rows)} "
+                    f"rows, fewer than a window of data.lookback + data.horizon = {window}; "
+                    "use fewer cv.folds or a shorter window."
+                )
+            segments[name] = (int(rows.min()), int(rows.max()) + 1)
+        segments["test"] = (bounds[1], bounds[2])
+        return segments
+
+    def cv_pool(self, group: str | None = None) -> CVPool:
+        """The rows before the test segment, in time order (forward-chaining folds only)."""
+        self.no_groups(group)
+        values = self.clean(self.ordered(self.load_frame()))
+        return CVPool(size=self.boundaries(len(values))[1], ordered=True)
 
     # ------------------------------------------------------------------ loaders
     def split_set(self, split: str) -> TensorBatches:

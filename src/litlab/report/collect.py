@@ -103,6 +103,8 @@ def collect(root: str | Path) -> list[Job]:
     folders = sorted({p.parent for p in root.rglob("summary.json")}, key=natural_key)
     if not folders:
         raise NoRunsError(f"{root} holds no run: no summary.json in it or in any folder below.")
+    if len(folders) > 1:  # a CV run's folds are its jobs; its own summary holds their means
+        folders = [f for f in folders if "scores" not in (read_summary(f).get("cv") or {})]
     return [read_job(folder, root) for folder in folders]
 
 

@@ -1,0 +1,1 @@
+"""Cross-validation, bootstrap resplits, and ensembles of the models they train."""

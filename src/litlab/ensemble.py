@@ -1,0 +1,59 @@
+"""`python ensemble.py ckpts=[...]` / `litlab-ensemble`: the mean prediction of any list of
+checkpoints of one data on that data's test set, beside each member's test metric."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from omegaconf import DictConfig, OmegaConf
+
+from litlab.builders import build_datamodule
+from litlab.cv.ensemble import average, print_table, write_table
+from litlab.cv.members import predict_split
+from litlab.errors import ConfigError
+from litlab.utils.checkpoints import load_model, read_checkpoint
+
+log = logging.getLogger(__name__)
+
+
+def member_data(cfg: DictConfig, ckpt: str) -> DictConfig:
+    """The checkpoint's own data config (and its CV fold, if any), reading from this
+    machine's `paths.data_dir`."""
+    stored = read_checkpoint(ckpt).get("litlab_config") or {}
+    if "data" not in stored:
+        raise ConfigError(f"{ckpt} does not record its data, so it has no test set to join.")
+    data = OmegaConf.create(stored["data"])
+    data.data_dir = cfg.paths.data_dir
+    return OmegaConf.create({"data": data, "cv": stored.get("cv")})
+
+
+def ensemble(cfg: DictConfig) -> dict[str, Any]:
+    """Each checkpoint's test predictions on its own rebuilt data, averaged; the table is
+    printed and written to `out/ensemble.csv` (and the numbers to `out/ensemble.json`)."""
+    paths = [str(p) for p in cfg.ckpts or []]
+    if len(paths) < 2:
+        raise ConfigError(f"ckpts lists {len(paths)} checkpoint(s); an ensemble needs two or more.")
+    missing = [p for p in paths if not Path(p).is_file()]
+    if missing:
+        raise ConfigError(f"ckpts: {missing[0]} does not exist; list the .ckpt files to average.")
+    members, kinds = [], set()
+    for path in paths:
+        model = load_model(path, cfg.device)
+        data = member_data(cfg, path)
+        kinds.add(data.data._target_)
+        if len(kinds) > 1:
+            raise ConfigError(
+                f"{path} was trained on {data.data._target_}, another data than the first "
+                "checkpoint's; an ensemble needs checkpoints of one data."
+            )
+        members.append(predict_split(model, build_datamodule(data, stage="test"), "test"))
+    result = average(paths, members)
+    out = Path(str(cfg.out))
+    write_table(result, out / "ensemble.csv")
+    (out / "ensemble.json").write_text(json.dumps(result, indent=2) + "\n")
+    print_table(result)
+    log.info("Ensemble table: %s", out / "ensemble.csv")
+    return result
