@@ -18,8 +18,8 @@ from litlab.builders import (
 )
 from litlab.data.spec import DataSpec
 from litlab.errors import ConfigError, IncompatibleError
-from litlab.train import stage_metrics
 from litlab.utils.checkpoints import model_class, read_checkpoint
+from litlab.utils.summary import stage_metrics
 
 log = logging.getLogger(__name__)
 

@@ -23,17 +23,9 @@ from litlab.data.base import LitDataModule
 from litlab.lr_finder import find_lr
 from litlab.models.base import LitModule
 from litlab.utils.speedups import apply_speedups
+from litlab.utils.summary import stage_metrics
 
 log = logging.getLogger(__name__)
-
-
-def stage_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
-    """`{stage}/{name}` metrics at epoch level, named as DESIGN.md fixes them."""
-    return {
-        k.removesuffix("_epoch"): v
-        for k, v in metrics.items()
-        if k.split("/")[0] in ("train", "val", "test") and not k.endswith("_step")
-    }
 
 
 @dataclass

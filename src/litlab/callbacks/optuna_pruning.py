@@ -17,7 +17,7 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
 from litlab.errors import ConfigError
-from litlab.train import stage_metrics
+from litlab.utils.summary import stage_metrics
 
 
 class OptunaPruning(pl.Callback):

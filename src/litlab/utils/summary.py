@@ -23,6 +23,15 @@ def to_number(value: Any) -> Any:
     return value
 
 
+def stage_metrics(metrics: dict[str, Any]) -> dict[str, Any]:
+    """`{stage}/{name}` metrics at epoch level, named as DESIGN.md fixes them."""
+    return {
+        k.removesuffix("_epoch"): v
+        for k, v in metrics.items()
+        if k.split("/")[0] in ("train", "val", "test") and not k.endswith("_step")
+    }
+
+
 def write_summary(
     folder: str | Path,
     status: str,
