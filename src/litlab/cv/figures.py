@@ -9,16 +9,19 @@ from matplotlib.figure import Figure
 
 
 def fold_scores(scores: list[float], name: str, path: Path) -> Path:
-    """One bar per fold, with the mean and a band of one sample std."""
+    """One point per fold, with the mean and a band of one sample std; the axis spans the
+    scores (bars from zero would hide differences of a fraction of a percent)."""
     array = np.asarray(scores)
     fig = Figure(figsize=(6, 3.5), layout="constrained")
     ax = fig.add_subplot()
-    ax.bar(range(len(array)), array, color="tab:blue", alpha=0.8)
+    ax.plot(range(len(array)), array, "o", color="tab:blue", markersize=8, label="fold")
     mean, std = array.mean(), array.std(ddof=1) if len(array) > 1 else 0.0
     ax.axhline(mean, color="black", label=f"mean {mean:.4g} ± {std:.2g} (std)")
     ax.axhspan(mean - std, mean + std, color="grey", alpha=0.2)
+    spread = max(float(np.ptp(array)), std, 1e-3 * max(abs(mean), 1e-12))
+    ax.set_ylim(array.min() - spread, array.max() + spread)
     ax.set(xlabel="fold", ylabel=name, xticks=range(len(array)))
-    ax.legend(loc="lower right")
+    ax.legend(loc="best")
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
     return path
