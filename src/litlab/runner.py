@@ -62,6 +62,12 @@ def config_error(exc: BaseException) -> ConfigError | None:
     return ConfigError(f"the config does not work: {first.rstrip('.')}.")
 
 
+def explained(exc: BaseException) -> tuple[LitlabError | None, str]:
+    """The user's mistake behind `exc` (None for a bug), and the reason a summary records."""
+    problem = user_error(exc) or config_error(exc)
+    return problem, str(problem) if problem else f"{type(exc).__name__}: {exc}"
+
+
 def interrupted(exc: SIGTERMException) -> tuple[str, int]:
     """Why the run stopped on a signal, and the exit code a shell gives that signal."""
     signum = getattr(exc, "signal", signal.SIGTERM)
@@ -129,9 +135,8 @@ def run_task(cfg: DictConfig, task: Callable[[DictConfig], dict[str, Any]]) -> d
 def ended_badly(cfg: DictConfig, exc: BaseException, start: float) -> dict[str, Any]:
     """`run_task`'s ending for a run that raised: failed or interrupted (see there)."""
     folder = cfg.paths.output_dir
-    problem = user_error(exc) or config_error(exc)
+    problem, reason = explained(exc)
     status, code = "failed", 1
-    reason = str(problem) if problem else f"{type(exc).__name__}: {exc}"
     if isinstance(exc, KeyboardInterrupt):  # Ctrl-C: stopped, like a signal, not failed
         status, reason, code = "interrupted", "interrupted by the user (Ctrl-C)", 130
     if isinstance(exc, SIGTERMException):

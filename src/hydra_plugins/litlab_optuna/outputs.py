@@ -3,11 +3,12 @@ and `figures/` (the optimisation history; parameter importances once they can be
 
 from __future__ import annotations
 
-import csv
 import logging
 import warnings
 from pathlib import Path
 from typing import Any
+
+from litlab.utils.csv_rows import write_rows
 
 log = logging.getLogger(__name__)
 
@@ -16,27 +17,24 @@ def write_table(study: Any, path: Path) -> None:
     """number, state, value, each parameter, job folder, and why a trial failed or was retried."""
     trials = study.get_trials(deepcopy=False)
     params = list(dict.fromkeys(k for t in trials for k in t.params))
-    tmp = path.with_suffix(".csv.tmp")
-    with tmp.open("w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["number", "state", "value", *params, "job", "note"])
-        for t in trials:
-            note = t.user_attrs.get("error") or ""
-            if t.user_attrs.get("interrupted"):
-                note = "interrupted; its parameters were queued again"
-            if "retry_of" in t.user_attrs:
-                note = f"retry of trial {t.user_attrs['retry_of']}"
-            writer.writerow(
-                [
-                    t.number,
-                    t.state.name.lower(),
-                    "" if t.value is None else t.value,
-                    *(t.params.get(k, "") for k in params),
-                    t.user_attrs.get("job", ""),
-                    note,
-                ]
-            )
-    tmp.replace(path)
+    rows = []
+    for t in trials:
+        note = t.user_attrs.get("error") or ""
+        if t.user_attrs.get("interrupted"):
+            note = "interrupted; its parameters were queued again"
+        if "retry_of" in t.user_attrs:
+            note = f"retry of trial {t.user_attrs['retry_of']}"
+        rows.append(
+            {
+                "number": t.number,
+                "state": t.state.name.lower(),
+                "value": t.value,
+                **{k: t.params.get(k, "") for k in params},
+                "job": t.user_attrs.get("job", ""),
+                "note": note,
+            }
+        )
+    write_rows(rows, path)
 
 
 def write_figures(study: Any, folder: Path) -> None:

@@ -25,6 +25,7 @@ from omegaconf import DictConfig, OmegaConf
 from hydra_plugins.litlab_optuna.outputs import write_outputs
 from hydra_plugins.litlab_optuna.space import as_override, search_space
 from litlab.errors import ConfigError, LitlabError
+from litlab.utils.config import plain
 from litlab.utils.summary import read_summary
 
 log = logging.getLogger(__name__)
@@ -164,10 +165,6 @@ def instantiate(config: Any, **kwargs: Any) -> Any:
     from hydra.utils import instantiate as build
 
     return build(config, **kwargs) if OmegaConf.is_config(config) else config
-
-
-def plain(value: Any) -> Any:
-    return OmegaConf.to_container(value) if OmegaConf.is_config(value) else value
 
 
 def check_same_command(study: Any, fixed: list[str], storage: str) -> None:

@@ -3,7 +3,6 @@ member and the mean member."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ from sklearn.metrics import accuracy_score, mean_absolute_error, root_mean_squar
 
 from litlab.cv.members import Predictions
 from litlab.errors import ConfigError
+from litlab.utils.csv_rows import write_rows
 
 
 def scores(values: np.ndarray, targets: np.ndarray, target: str) -> dict[str, float]:
@@ -77,13 +77,7 @@ def table_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
 
 def write_table(result: dict[str, Any], path: Path) -> Path:
     """The rows as CSV at `path`."""
-    rows = table_rows(result)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="") as file:
-        writer = csv.DictWriter(file, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
+    return write_rows(table_rows(result), path)
 
 
 def print_table(result: dict[str, Any]) -> None:

@@ -24,9 +24,10 @@ from litlab.cv.members import Predictions, predict_split
 from litlab.cv.splits import fold_indices
 from litlab.cv.stacking import stack
 from litlab.errors import ConfigError
-from litlab.runner import config_error, record, user_error
+from litlab.runner import explained, record
 from litlab.train import Fitted, fit_and_test
 from litlab.utils.config import plain
+from litlab.utils.csv_rows import write_rows
 from litlab.utils.loggers import finish_wandb
 from litlab.utils.summary import to_number, write_summary
 
@@ -88,9 +89,7 @@ def run_fold(
         test = predict_split(fitted.model, fitted.datamodule, "test")
         out_of_fold = predict_split(fitted.model, fitted.datamodule, "val")
     except BaseException as exc:
-        problem = user_error(exc) or config_error(exc)
-        reason = str(problem) if problem else f"{type(exc).__name__}: {exc}"
-        write_summary(folder, "failed", seconds=time.time() - start, error=reason)
+        write_summary(folder, "failed", seconds=time.time() - start, error=explained(exc)[1])
         finish_wandb()
         raise
     name, score = fold_score(fitted)
@@ -144,7 +143,7 @@ def cross_validate(cfg: DictConfig) -> dict[str, Any]:
         }
         for k, s in enumerate(summaries)
     ]
-    stats.write_csv(rows, folder / "cv.csv")
+    write_rows(rows, folder / "cv.csv")
     figures.fold_scores(scores, score_name, folder / "figures" / "cv_scores.png")
     if bootstrap:
         figures.running_mean(scores, score_name, folder / "figures" / "bootstrap_running_mean.png")

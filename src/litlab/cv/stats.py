@@ -1,9 +1,7 @@
-"""Mean, sample std and percentile interval of the folds' scores, and `cv.csv`."""
+"""Mean, sample std and percentile interval of the folds' scores."""
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,13 +27,3 @@ def mean_metrics(folds: list[dict[str, Any]]) -> dict[str, float]:
         for name in sorted(names)
         if all(isinstance(f["metrics"][name], int | float) for f in folds)
     }
-
-
-def write_csv(rows: list[dict[str, Any]], path: Path) -> Path:
-    """One row per fold: its sizes, its score and its test metrics."""
-    fields = list(dict.fromkeys(k for row in rows for k in row))
-    with path.open("w", newline="") as file:
-        writer = csv.DictWriter(file, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
-    return path

@@ -135,11 +135,8 @@ class TabularDataModule(LitDataModule):
         if self.fold is not None:
             pool, test = self.pool_and_test(n, labels)
             return np.sort(pool[self.fold[0]]), np.sort(pool[self.fold[1]]), np.sort(test)
-        idx = np.arange(n)
         try:
-            rest, test = train_test_split(
-                idx, test_size=self.test_size, random_state=self.split_seed, stratify=labels
-            )
+            rest, test = self.test_split(n, labels)
             train, val = train_test_split(
                 rest,
                 test_size=self.val_size / (1 - self.test_size),
@@ -157,18 +154,19 @@ class TabularDataModule(LitDataModule):
             return self.split(n, None)
         return np.sort(train), np.sort(val), np.sort(test)
 
+    def test_split(self, n: int, labels: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """The rows left for train and val (in a fixed order), and the test rows; sklearn's
+        ValueError when a stratified split is impossible."""
+        rest, test = train_test_split(
+            np.arange(n), test_size=self.test_size, random_state=self.split_seed, stratify=labels
+        )
+        return rest, test
+
     def pool_and_test(self, n: int, labels: np.ndarray | None) -> tuple[np.ndarray, ...]:
         """The rows cross-validation resplits (in a fixed order) and the fixed test rows: the
         same test share as the normal split."""
         try:
-            return tuple(
-                train_test_split(
-                    np.arange(n),
-                    test_size=self.test_size,
-                    random_state=self.split_seed,
-                    stratify=labels,
-                )
-            )
+            return self.test_split(n, labels)
         except ValueError:
             if labels is None:
                 raise DataError(

@@ -78,8 +78,7 @@ def monitored(summary: dict[str, Any]) -> tuple[str | None, float | None]:
     return monitor, None
 
 
-def read_job(folder: Path, root: Path) -> Job:
-    summary = read_summary(folder)
+def read_job(folder: Path, root: Path, summary: dict[str, Any]) -> Job:
     monitor, value = monitored(summary)
     metrics = summary.get("metrics") or {}
     return Job(
@@ -103,9 +102,10 @@ def collect(root: str | Path) -> list[Job]:
     folders = sorted({p.parent for p in root.rglob("summary.json")}, key=natural_key)
     if not folders:
         raise NoRunsError(f"{root} holds no run: no summary.json in it or in any folder below.")
+    summaries = {folder: read_summary(folder) for folder in folders}
     if len(folders) > 1:  # a CV run's folds are its jobs; its own summary holds their means
-        folders = [f for f in folders if "scores" not in (read_summary(f).get("cv") or {})]
-    return [read_job(folder, root) for folder in folders]
+        folders = [f for f in folders if "scores" not in (summaries[f].get("cv") or {})]
+    return [read_job(folder, root, summaries[folder]) for folder in folders]
 
 
 def swept(jobs: list[Job]) -> list[str]:

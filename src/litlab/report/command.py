@@ -21,7 +21,8 @@ from rich.console import Console
 from litlab.errors import LitlabError
 from litlab.report.collect import collect
 from litlab.report.figures import plot_all
-from litlab.report.tables import group_rows, job_rows, print_tables, write_csv, write_markdown
+from litlab.report.tables import group_rows, job_rows, print_tables, write_markdown
+from litlab.utils.csv_rows import write_rows
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -42,9 +43,12 @@ def report(folder: Path, out: Path | None = None, console: Console | None = None
     out.mkdir(parents=True, exist_ok=True)
     rows, groups = job_rows(jobs), group_rows(jobs)
     print_tables(rows, groups, console or Console(width=200))
-    written = [write_csv(rows, out / "report.csv"), write_markdown(rows, groups, out / "report.md")]
+    written = [
+        write_rows(rows, out / "report.csv"),
+        write_markdown(rows, groups, out / "report.md"),
+    ]
     if groups:
-        written.append(write_csv(groups, out / "report_groups.csv"))
+        written.append(write_rows(groups, out / "report_groups.csv"))
     written += plot_all(jobs, out / "figures")
     failed = [j for j in jobs if j.status not in ("ok", "pruned")]
     summary = f"{len(jobs)} jobs, {len(failed)} not ok" if failed else f"{len(jobs)} jobs, all ok"

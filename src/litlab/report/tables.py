@@ -6,7 +6,6 @@ reads and what a script reads agree. The std is the sample std (n - 1), over the
 
 from __future__ import annotations
 
-import csv
 import statistics
 from pathlib import Path
 from typing import Any
@@ -110,14 +109,6 @@ def print_tables(jobs_table: list[Row], groups_table: list[Row], console: Consol
         console.print(
             rich_table([grouped_text(r) for r in groups_table], "mean ± std over repeats")
         )
-
-
-def write_csv(rows: list[Row], path: Path) -> Path:
-    with path.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
-    return path
 
 
 def markdown(rows: list[Row]) -> str:
