@@ -24,12 +24,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hydra import compose, initialize_config_dir
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException, MissingConfigException, OverrideParseException
 from omegaconf import DictConfig, OmegaConf
 
-from litlab.conf_dir import conf_dir, config_roots
+from litlab.compose import composed, replaced_values
+from litlab.conf_dir import config_roots
 from litlab.errors import LitlabError
 from litlab.fits import config_problem
 from litlab.help import help_text
@@ -41,7 +41,6 @@ RUN_FOLDER_KEYS = ("hydra.", "paths.", "task_name")
 FLEXIBLE_KEYS = ("trainer.devices",)
 MULTIRUN_FLAGS = ("-m", "--multirun")
 HELP_FLAGS = ("-h", "--help")  # litlab's help (litlab.help); --hydra-help is Hydra's
-COMPOSED: dict[tuple[str, tuple[str, ...]], DictConfig | Exception] = {}  # see `composed`
 
 
 def parses(override: str) -> bool:
@@ -75,33 +74,16 @@ def explain(exc: Exception, overrides: list[str]) -> str:
     return text.splitlines()[0].rstrip(".") + "."
 
 
-def composed(config_name: str, overrides: list[str]) -> DictConfig:
-    """The config, Hydra's own included, that `overrides` compose into; each distinct command
-    line is composed once per process (composing is most of the time a check takes)."""
-    key = (config_name, tuple(overrides))
-    if key not in COMPOSED:
-        try:
-            with initialize_config_dir(conf_dir(), version_base="1.3"):
-                COMPOSED[key] = compose(config_name, list(overrides), return_hydra_config=True)
-        except Exception as exc:  # kept too: the same line fails the same way
-            COMPOSED[key] = exc
-    if isinstance(COMPOSED[key], Exception):
-        raise COMPOSED[key]
-    return COMPOSED[key]
-
-
 def run_folder(config_name: str, overrides: list[str], multirun: bool = False) -> Path | None:
     """The run (or sweep) folder Hydra would have made, from the overrides that decide it."""
     kept = [o for o in overrides if o.lstrip("+~").startswith(RUN_FOLDER_KEYS)]
-    checked = COMPOSED.get((config_name, tuple(overrides)))
-    try:
-        if isinstance(checked, DictConfig) and not multirun:
-            cfg = checked  # the check composed the whole line: no need to compose again
-        else:
-            cfg = composed(config_name, sweep_jobs(kept)[0] if multirun else kept)
-        return Path(OmegaConf.select(cfg, "hydra.sweep.dir" if multirun else "hydra.run.dir"))
-    except Exception:  # the folder is a courtesy; the error message is what matters
-        return None
+    key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+    for line in [sweep_jobs(kept)[0]] if multirun else [overrides, kept]:
+        try:  # the whole line was composed by the check already (litlab.compose remembers)
+            return Path(OmegaConf.select(composed(config_name, line), key))
+        except Exception:  # the folder is a courtesy; the error message is what matters
+            continue
+    return None
 
 
 def sweep_jobs(overrides: list[str]) -> list[list[str]]:
@@ -173,11 +155,16 @@ def wrong_type(config_name: str, job: list[str], cfg: DictConfig) -> str | None:
             values[key] = override.input_line
     if not values:
         return None  # nothing to check: spare the second composition
-    rest = [o for o in job if o not in values.values()]
-    defaults = composed(config_name, rest)
+    replaced = replaced_values(config_name, job)
+    if replaced is None:  # not remembered: compose the line without its values
+        rest = [o for o in job if o not in values.values()]
+        defaults = composed(config_name, rest)
+        replaced = {
+            k: OmegaConf.select(defaults, k, throw_on_resolution_failure=False) for k in values
+        }
     for key, line in values.items():
         # `${hydra:...}` values cannot resolve outside Hydra's runtime; they read as None
-        default = OmegaConf.select(defaults, key, throw_on_resolution_failure=False)
+        default = replaced.get(key)
         value = OmegaConf.select(cfg, key, throw_on_resolution_failure=False)
         if isinstance(default, bool) and not isinstance(value, bool):
             return f"{line}: {key} takes true or false."
