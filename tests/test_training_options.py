@@ -479,3 +479,12 @@ def test_rich_progress_bar_and_model_summary(tmp_path):
         [*FAST, "trainer.enable_progress_bar=true", f"callbacks.model_summary={summary}"], tmp_path
     )
     assert read_summary(tmp_path)["status"] == "ok"
+
+
+def test_a_fast_dev_run_draws_no_loss_curves_and_one_epoch_does(tmp_path):
+    run_train(["data=digits", *FAST], tmp_path / "fdr")
+    run_train(["data=digits", *PLAIN, "trainer.max_epochs=1"], tmp_path / "epoch")
+    assert_ok(tmp_path / "fdr")
+    assert not (tmp_path / "fdr" / "figures" / "loss_curves.png").exists()
+    assert (tmp_path / "fdr" / "figures" / "confusion_matrix.png").is_file()  # others still draw
+    assert (tmp_path / "epoch" / "figures" / "loss_curves.png").stat().st_size > 1000

@@ -12,7 +12,8 @@ from litlab.callbacks.figures import FigureCallback
 
 
 class LossCurves(FigureCallback):
-    """Records epoch-level `train/*` and `val/*` metrics and writes `figures/loss_curves.png`."""
+    """Records epoch-level `train/*` and `val/*` metrics and writes `figures/loss_curves.png`
+    (not in a `fast_dev_run`)."""
 
     def __init__(self, figures_dir: str = "figures", metrics: list[str] | None = None) -> None:
         super().__init__(figures_dir)
@@ -56,7 +57,8 @@ class LossCurves(FigureCallback):
 
     def draw(self, trainer: pl.Trainer) -> None:
         names = self.metrics or sorted({n.split("/", 1)[1] for n in self.history})
-        if not names or not self.history:
+        # a fast_dev_run is one step: no curve, and like Lightning's loggers it records nothing
+        if not names or not self.history or trainer.fast_dev_run:
             return
         fig = Figure(figsize=(5 * min(len(names), 3), 3.6 * ((len(names) + 2) // 3)))
         axes = fig.subplots((len(names) + 2) // 3, min(len(names), 3), squeeze=False).flatten()
