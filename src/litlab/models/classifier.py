@@ -41,8 +41,9 @@ class Classifier(LitModule):
         n = self.spec.num_classes
         self.net = self.build_net(net, in_shape=self.spec.input_shape, out_features=n)
         self.register_buffer("class_weights", self.resolve_class_weights(class_weights))
-        self.val_loss, self.test_loss = MeanMetric(), MeanMetric()
-        self.train_acc = MulticlassAccuracy(n, average="micro")
+        self.train_loss, self.val_loss, self.test_loss = MeanMetric(), MeanMetric(), MeanMetric()
+        # the training predictions are argmax indices: nothing to validate on the hot path
+        self.train_acc = MulticlassAccuracy(n, average="micro", validate_args=False)
         self.val_acc = MulticlassAccuracy(n, average="micro")
         self.test_acc = MulticlassAccuracy(n, average="micro")
         self.test_confmat = MulticlassConfusionMatrix(n)
@@ -87,42 +88,37 @@ class Classifier(LitModule):
         return loss, logits.argmax(dim=1), y
 
     def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
-        # the per-step hot path: the loss is logged as a tensor (Lightning averages it over the
-        # epoch, weighted by batch size) and accuracy only accumulates; logging metric objects
-        # here costs milliseconds per step, more than a small net's whole step
+        # the per-step hot path: loss and accuracy only accumulate (see LitModule.log_step_values)
         loss, preds, y = self.shared_step(batch)
+        self.train_loss.update(loss.detach(), weight=len(y))
         self.train_acc.update(preds, y)
-        self.log(
-            "train/loss",
-            loss,
-            on_step=True,
-            on_epoch=True,
-            prog_bar=True,
-            batch_size=len(y),
-            sync_dist=True,  # the epoch mean over all devices, as the MeanMetric gave
-        )
+        self.log_step_values({"train/loss_step": loss})
         return loss + self.penalty()
 
     def on_train_epoch_end(self) -> None:
-        self.log("train/acc", self.train_acc)  # computed and reset by Lightning
+        # computed (over all devices) and reset by Lightning
+        self.log("train/loss", self.train_loss, prog_bar=True)
+        self.log("train/acc", self.train_acc)
 
     def validation_step(self, batch: Any, batch_idx: int) -> None:
         loss, preds, y = self.shared_step(batch)
-        self.val_loss(loss, weight=len(y))
-        self.val_acc(preds, y)
-        self.log("val/loss", self.val_loss, on_epoch=True, prog_bar=True)
-        self.log("val/acc", self.val_acc, on_epoch=True, prog_bar=True)
+        self.val_loss.update(loss, weight=len(y))
+        self.val_acc.update(preds, y)
 
     def on_validation_epoch_end(self) -> None:
+        self.log("val/loss", self.val_loss, prog_bar=True)
+        self.log("val/acc", self.val_acc, prog_bar=True)
         self.log_best("val/acc", self.val_acc.compute(), mode="max")
 
     def test_step(self, batch: Any, batch_idx: int) -> None:
         loss, preds, y = self.shared_step(batch)
-        self.test_loss(loss, weight=len(y))
-        self.test_acc(preds, y)
-        self.test_confmat(preds, y)
-        self.log("test/loss", self.test_loss, on_epoch=True)
-        self.log("test/acc", self.test_acc, on_epoch=True)
+        self.test_loss.update(loss, weight=len(y))
+        self.test_acc.update(preds, y)
+        self.test_confmat.update(preds, y)
+
+    def on_test_epoch_end(self) -> None:
+        self.log("test/loss", self.test_loss)
+        self.log("test/acc", self.test_acc)
 
     def predict_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
         if not isinstance(batch, list | tuple):

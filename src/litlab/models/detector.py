@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import torch
+from torch import nn
 from torchmetrics import MeanMetric
 
 from litlab.data.detection import Targets
@@ -50,6 +51,9 @@ class Detector(LitModule):
         )
         self.stride: int = self.net.stride
         self.weights = YOLOLossWeights(**(loss_weights or {}))
+        self.train_losses = nn.ModuleDict(
+            {name: MeanMetric() for name in ("loss", "box", "objectness", "classes")}
+        )
         self.val_loss, self.test_loss = MeanMetric(), MeanMetric()
         self.val_map = MeanAveragePrecisionAnyCount(box_format="xyxy", iou_type="bbox")
         self.test_map = MeanAveragePrecisionAnyCount(
@@ -82,20 +86,26 @@ class Detector(LitModule):
     def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
         x, targets = batch
         parts = self.losses(self(x), targets)
-        self.log("train/loss", parts["loss"], on_step=True, on_epoch=True, prog_bar=True,
-                 batch_size=len(x), sync_dist=True)  # fmt: skip
-        for name in ("box", "objectness", "classes"):
-            self.log(
-                f"train/{name}_loss", parts[name], on_epoch=True, batch_size=len(x), sync_dist=True
-            )
+        # per step the losses only accumulate (LitModule.log_step_values says why)
+        for name, mean in self.train_losses.items():
+            mean.update(parts[name].detach(), weight=len(x))
+        self.log_step_values({"train/loss_step": parts["loss"]})
         return parts["loss"]
+
+    def on_train_epoch_end(self) -> None:
+        for name, mean in self.train_losses.items():
+            self.log(
+                "train/loss" if name == "loss" else f"train/{name}_loss",
+                mean,
+                prog_bar=name == "loss",
+            )
 
     def evaluate(
         self, batch: Any, loss: MeanMetric, average_precision: MeanAveragePrecisionAnyCount
     ) -> None:
         x, targets = batch
         output = self(x)
-        loss(self.losses(output, targets)["loss"], weight=len(x))
+        loss.update(self.losses(output, targets)["loss"], weight=len(x))
         h = self.hparams
         predictions = decode_detections(
             output, self.stride, h.score_threshold, h.nms_iou, h.max_detections
@@ -104,9 +114,9 @@ class Detector(LitModule):
 
     def validation_step(self, batch: Any, batch_idx: int) -> None:
         self.evaluate(batch, self.val_loss, self.val_map)
-        self.log("val/loss", self.val_loss, on_epoch=True, prog_bar=True)
 
     def on_validation_epoch_end(self) -> None:
+        self.log("val/loss", self.val_loss, prog_bar=True)
         results = self.val_map.compute()  # already gathered from every device
         self.val_map.reset()
         for key, name in MAP_KEYS.items():
@@ -115,9 +125,9 @@ class Detector(LitModule):
 
     def test_step(self, batch: Any, batch_idx: int) -> None:
         self.evaluate(batch, self.test_loss, self.test_map)
-        self.log("test/loss", self.test_loss, on_epoch=True)
 
     def on_test_epoch_end(self) -> None:
+        self.log("test/loss", self.test_loss)
         results = self.test_map.compute()
         self.test_map.reset()
         for key, name in MAP_KEYS.items():

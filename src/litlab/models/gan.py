@@ -208,10 +208,10 @@ class GAN(LitModule):
         self.untoggle_optimizer(opt_g)
 
         self.step_schedulers("step")
-        self.train_loss_g(loss_g.detach())
-        self.train_loss_d(d["loss"].detach())
-        self.log("train/loss_g", self.train_loss_g, on_step=True, on_epoch=True, prog_bar=True)
-        self.log("train/loss_d", self.train_loss_d, on_step=True, on_epoch=True, prog_bar=True)
+        # the losses accumulate per step (LitModule.log_step_values says why)
+        self.train_loss_g.update(loss_g.detach())
+        self.train_loss_d.update(d["loss"].detach())
+        self.log_step_values({"train/loss_g_step": loss_g, "train/loss_d_step": d["loss"]})
         stats = {k: v.detach() for k, v in d.items() if k != "loss"}
         self.log_dict({f"train/{k}": v for k, v in stats.items()}, on_epoch=True, sync_dist=True)
         # returned so callbacks (FiniteLoss) can check every loss
@@ -251,6 +251,8 @@ class GAN(LitModule):
                 sched.step()
 
     def on_train_epoch_end(self) -> None:
+        self.log("train/loss_g", self.train_loss_g, prog_bar=True)
+        self.log("train/loss_d", self.train_loss_d, prog_bar=True)
         self.step_schedulers("epoch")
 
     # ------------------------------------------------------------------ offline FID

@@ -14,9 +14,8 @@ class ReconstructionModel(LitModule):
     stage's metric objects (`self.{stage}_metrics`, a ModuleDict); they are logged once per
     epoch as `{stage}/{name}`, and the best value of the monitored one is tracked.
 
-    Per step only the training loss is logged (`train/loss_step`, a tensor): logging a metric
-    object makes Lightning walk it on every step, which cost these models 10-15% of an MNIST
-    epoch (bench/bench_generative.py).
+    Per step the metrics only accumulate, and the training loss goes to the loggers as
+    `train/loss_step` on the steps they write (LitModule.log_step_values).
     """
 
     progress_bar: tuple[str, ...] = ("loss",)  # the metrics shown in the progress bar
@@ -26,7 +25,7 @@ class ReconstructionModel(LitModule):
 
     def training_step(self, batch: Any, batch_idx: int) -> Tensor:
         loss = self.shared_step(batch, "train", batch_idx)
-        self.log("train/loss_step", loss.detach(), on_step=True, on_epoch=False, prog_bar=True)
+        self.log_step_values({"train/loss_step": loss})
         return loss
 
     def log_epoch_metrics(self, stage: str) -> None:

@@ -77,30 +77,43 @@ class Regressor(LitModule):
         loss = self.loss(pred, y)
         pred_units, y_units = self.unscale(pred.detach()), self.unscale(y)
         flat_pred, flat_y = pred_units.flatten(), y_units.flatten()
-        metric = lambda name: getattr(self, f"{stage}_{name}")  # noqa: E731
-        metric("loss")(loss, weight=len(y))
-        metric("rmse")(flat_pred, flat_y)
-        metric("mae")(flat_pred, flat_y)
-        on_step = stage == "train"
-        self.log(f"{stage}/loss", metric("loss"), on_step=on_step, on_epoch=True, prog_bar=True)
-        self.log(f"{stage}/rmse", metric("rmse"), on_epoch=True, prog_bar=stage == "val")
-        self.log(f"{stage}/mae", metric("mae"), on_epoch=True)
-        if stage != "train":
-            metric("r2").update(flat_pred, flat_y)  # forward would need 2+ rows per batch
-            self.log(f"{stage}/r2", metric("r2"), on_epoch=True)
+        # per step the metrics only accumulate; they are logged once per epoch
+        # (LitModule.log_step_values says why)
+        getattr(self, f"{stage}_loss").update(loss.detach(), weight=len(y))
+        for name in self.epoch_metrics(stage)[1:]:
+            getattr(self, f"{stage}_{name}").update(flat_pred, flat_y)
         return loss, pred_units, y_units
 
+    @staticmethod
+    def epoch_metrics(stage: str) -> tuple[str, ...]:
+        # R² needs the epoch's rows together; on training batches it would be noise
+        return ("loss", "rmse", "mae") if stage == "train" else ("loss", "rmse", "mae", "r2")
+
+    def log_epoch_metrics(self, stage: str) -> None:
+        for name in self.epoch_metrics(stage):
+            shown = name == "loss" or (stage, name) == ("val", "rmse")
+            self.log(f"{stage}/{name}", getattr(self, f"{stage}_{name}"), prog_bar=shown)
+
     def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
-        return self.shared_step(batch, "train")[0]
+        loss = self.shared_step(batch, "train")[0]
+        self.log_step_values({"train/loss_step": loss})
+        return loss
+
+    def on_train_epoch_end(self) -> None:
+        self.log_epoch_metrics("train")
 
     def validation_step(self, batch: Any, batch_idx: int) -> None:
         self.shared_step(batch, "val")
 
     def on_validation_epoch_end(self) -> None:
+        self.log_epoch_metrics("val")
         self.log_best("val/rmse", self.val_rmse.compute(), mode="min")
 
     def test_step(self, batch: Any, batch_idx: int) -> None:
         self.shared_step(batch, "test")
+
+    def on_test_epoch_end(self) -> None:
+        self.log_epoch_metrics("test")
 
     def predict_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
         """Predictions in the target's original units."""
