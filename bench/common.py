@@ -185,7 +185,7 @@ def build_litlab(overrides: list[str], tag: str) -> dict[str, Any]:
     model = build_model(cfg, datamodule.spec)
     loggers = build_loggers(cfg)
     timer = EpochTimer()
-    callbacks = [*build_callbacks(cfg, with_logger=bool(loggers)), timer]
+    callbacks = [*build_callbacks(cfg, model, with_logger=bool(loggers)), timer]
     trainer = build_trainer(cfg, callbacks, loggers)
     return {
         "cfg": cfg,

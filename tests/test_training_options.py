@@ -488,3 +488,22 @@ def test_a_fast_dev_run_draws_no_loss_curves_and_one_epoch_does(tmp_path):
     assert not (tmp_path / "fdr" / "figures" / "loss_curves.png").exists()
     assert (tmp_path / "fdr" / "figures" / "confusion_matrix.png").is_file()  # others still draw
     assert (tmp_path / "epoch" / "figures" / "loss_curves.png").stat().st_size > 1000
+
+
+@pytest.mark.parametrize(
+    ("model", "drawn"),
+    [
+        ("classifier", {"LossCurves", "ConfusionMatrixFigure"}),
+        ("vae", {"LossCurves", "ReconstructionGrid", "LatentSpaceFigures", "SampleProgress"}),
+    ],
+)
+def test_only_the_figures_a_model_can_draw_are_built(tmp_path, model, drawn):
+    from litlab.builders import build_callbacks
+    from litlab.callbacks.figures import FigureCallback
+
+    cfg = compose_cfg(["data=digits", f"model={model}"], tmp_path)
+    datamodule = build_datamodule(cfg)
+    datamodule.setup("fit")
+    callbacks = build_callbacks(cfg, build_model(cfg, datamodule.spec), with_logger=True)
+    built = {type(c).__name__ for c in callbacks if isinstance(c, FigureCallback)}
+    assert built == drawn

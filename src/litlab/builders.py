@@ -14,6 +14,7 @@ from omegaconf import DictConfig
 from pytorch_lightning.callbacks import LearningRateMonitor, ProgressBar
 from pytorch_lightning.loggers import Logger
 
+from litlab.callbacks.figures import FigureCallback
 from litlab.callbacks.preemption import Preemption
 from litlab.callbacks.random_state import RandomState
 from litlab.data.base import LitDataModule
@@ -95,9 +96,12 @@ def task_overrides() -> list[str]:
     return [str(o) for o in HydraConfig.get().overrides.task]
 
 
-def build_callbacks(cfg: DictConfig, with_logger: bool) -> list[pl.Callback]:
+def build_callbacks(
+    cfg: DictConfig, model: pl.LightningModule, with_logger: bool
+) -> list[pl.Callback]:
     """The configured callbacks, after the two every training run has: random states in
-    checkpoints (exact resumes) and a checkpoint on SIGTERM/SIGUSR1 (preemption)."""
+    checkpoints (exact resumes) and a checkpoint on SIGTERM/SIGUSR1 (preemption). Figures the
+    model cannot draw are left out (Lightning calls every callback's hooks on every step)."""
     callbacks: list[pl.Callback] = [
         RandomState(),
         Preemption(str(Path(cfg.paths.output_dir) / "checkpoints")),
@@ -111,6 +115,8 @@ def build_callbacks(cfg: DictConfig, with_logger: bool) -> list[pl.Callback]:
             continue  # it needs a logger to write to
         if isinstance(callback, ProgressBar) and not progress_bar:
             continue  # trainer.enable_progress_bar=false wins
+        if isinstance(callback, FigureCallback) and not callback.draws_for(model):
+            continue
         callbacks.append(callback)
         log.debug("Callback %s: %s", name, conf._target_)
     return callbacks

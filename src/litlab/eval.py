@@ -54,7 +54,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
         )
     model = model_cls.load_from_checkpoint(path, map_location="cpu", weights_only=True)
     loggers = build_loggers(cfg)
-    trainer = build_trainer(cfg, build_callbacks(cfg, with_logger=bool(loggers)), loggers)
+    trainer = build_trainer(cfg, build_callbacks(cfg, model, with_logger=bool(loggers)), loggers)
     trainer.test(model, datamodule=datamodule)
     return {
         "status": "ok",

@@ -62,7 +62,7 @@ def fit_and_test(cfg: DictConfig) -> Fitted:
     model = build_model(cfg, datamodule.spec)
     apply_speedups(model, cfg)
     loggers = build_loggers(cfg)
-    trainer = build_trainer(cfg, build_callbacks(cfg, with_logger=bool(loggers)), loggers)
+    trainer = build_trainer(cfg, build_callbacks(cfg, model, with_logger=bool(loggers)), loggers)
     for logger in loggers:
         logger.log_hyperparams(model.litlab_config)
 

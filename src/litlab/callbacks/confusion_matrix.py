@@ -35,10 +35,13 @@ def plot_confusion_matrix(matrix: torch.Tensor, class_names: list[str]) -> Figur
 class ConfusionMatrixFigure(FigureCallback):
     """Writes `figures/confusion_matrix.png` at the end of testing (and logs it as media)."""
 
+    def draws_for(self, pl_module: pl.LightningModule) -> bool:
+        return hasattr(pl_module, "test_confmat")
+
     def on_test_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        metric = getattr(pl_module, "test_confmat", None)
-        if metric is None:
+        if not self.draws_for(pl_module):
             return
+        metric = pl_module.test_confmat
         matrix = metric.compute()  # synchronised across processes
         metric.reset()
         names = list(pl_module.spec.class_names) or [str(i) for i in range(len(matrix))]

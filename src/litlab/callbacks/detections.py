@@ -90,8 +90,11 @@ class DetectionFigures(FigureCallback):
         self.num_images = num_images
         self.draw_threshold = draw_threshold
 
+    def draws_for(self, pl_module: pl.LightningModule) -> bool:
+        return hasattr(pl_module, "detect")
+
     def on_test_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if not hasattr(pl_module, "detect") or not trainer.is_global_zero:
+        if not self.draws_for(pl_module) or not trainer.is_global_zero:
             return
         names = list(pl_module.spec.class_names) or [
             str(i) for i in range(pl_module.spec.num_classes)

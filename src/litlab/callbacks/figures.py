@@ -31,5 +31,10 @@ class FigureCallback(pl.Callback):
         super().__init__()
         self.figures_dir = figures_dir
 
+    def draws_for(self, pl_module: pl.LightningModule) -> bool:
+        """Whether this model has what the figure needs; `build_callbacks` leaves out the
+        figures a model cannot draw, so their hooks cost its steps nothing."""
+        return True
+
     def save(self, trainer: pl.Trainer, fig: Figure, name: str) -> Path | None:
         return save_figure(trainer, fig, self.figures_dir, name)

@@ -31,6 +31,9 @@ class ForecastFigure(FigureCallback):
     """Writes `figures/forecast.png` after testing, for models that keep `test_forecasts` on
     data that offers `actuals()` and `baseline_forecasts()`."""
 
+    def draws_for(self, pl_module: pl.LightningModule) -> bool:
+        return hasattr(pl_module, "test_forecasts")
+
     def on_test_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         pairs = getattr(pl_module, "test_forecasts", None)
         data = trainer.datamodule

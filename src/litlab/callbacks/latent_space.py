@@ -20,8 +20,11 @@ class LatentSpaceFigures(FigureCallback):
         super().__init__(figures_dir)
         self.n_samples, self.steps = n_samples, steps
 
+    def draws_for(self, pl_module: pl.LightningModule) -> bool:
+        return all(hasattr(pl_module, a) for a in ("sample", "interpolate", "decode"))
+
     def on_test_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if not all(hasattr(pl_module, a) for a in ("sample", "interpolate", "decode")):
+        if not self.draws_for(pl_module):
             return
         self.draw_samples(trainer, pl_module)
         examples = getattr(pl_module, "examples", {}).get("input")

@@ -19,6 +19,9 @@ class ReconstructionGrid(FigureCallback):
         super().__init__(figures_dir)
         self.every_epoch = every_epoch
 
+    def draws_for(self, pl_module: pl.LightningModule) -> bool:
+        return hasattr(pl_module, "examples")
+
     def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         examples = getattr(pl_module, "examples", None)
         if trainer.sanity_checking or not examples:

@@ -58,8 +58,11 @@ class SampleProgress(FigureCallback):
         with torch.no_grad():
             return pl_module.sample(n, labels=labels, generator=generator).float().cpu()
 
+    def draws_for(self, pl_module: pl.LightningModule) -> bool:
+        return callable(getattr(pl_module, "sample", None))
+
     def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
-        if trainer.sanity_checking or not callable(getattr(pl_module, "sample", None)):
+        if trainer.sanity_checking or not self.draws_for(pl_module):
             return
         if not trainer.is_global_zero:
             return
