@@ -288,9 +288,10 @@ def loop_rows(
     bench: str,
     result: dict[str, float],
     reference_name: str = "hand-written loop",
-    target: float = LOOP_TARGET,
+    target: float | None = LOOP_TARGET,
 ) -> list[dict[str, Any]]:
-    """The cpu and wall rows of one `alternate` result, for `write_rows`."""
+    """The cpu and wall rows of one `alternate` result, for `write_rows` (target None: a row
+    for information, with no target of its own)."""
     return [
         {
             "bench": bench,

@@ -53,7 +53,9 @@ SUITE = [
 AT_LEAST = ("samples/s",)  # measures where more is better
 
 
-def meets(row: dict) -> bool:
+def meets(row: dict) -> bool | None:
+    if row["target"] is None:
+        return None
     if row["measure"] in AT_LEAST:
         return row["ratio"] >= row["target"]
     return row["ratio"] <= row["target"]
@@ -66,10 +68,12 @@ def table(rows: list[dict]) -> str:
     ]
     for row in rows:
         bound = ">=" if row["measure"] in AT_LEAST else "<="
+        target = "-" if row["target"] is None else f"{bound} {row['target']:g}"
+        verdict = {None: "info", True: "ok", False: "MISSED"}[meets(row)]
         lines.append(
             f"| {row['bench']} | {row['measure']} | {row['litlab']:.4g} | "
             f"{row['reference']:.4g} ({row['reference_name']}) | {row['ratio']:.2f} | "
-            f"{bound} {row['target']:g} | {'ok' if meets(row) else 'MISSED'} |"
+            f"{target} | {verdict} |"
         )
     return "\n".join(lines)
 

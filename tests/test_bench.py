@@ -87,7 +87,7 @@ def test_the_suite_table_marks_each_row_against_its_target_in_its_direction():
     sys.path.insert(0, str(REPO / "bench"))
     from run_all import table
 
-    def row(bench: str, measure: str, ratio: float, target: float) -> dict:
+    def row(bench: str, measure: str, ratio: float, target: float | None) -> dict:
         return {
             "bench": bench,
             "measure": measure,
@@ -104,10 +104,12 @@ def test_the_suite_table_marks_each_row_against_its_target_in_its_direction():
             row("mnist/mlp", "cpu s/epoch", 1.50, 1.10),
             row("data/mnist", "samples/s", 24.0, 5.0),  # throughput: at least the target
             row("data/series", "samples/s", 3.0, 5.0),
+            row("mnist/mlp", "wall s/epoch", 2.3, None),  # for information: no target
         ]
     ).splitlines()[2:]
-    assert [line.rsplit("|", 2)[-2].strip() for line in lines] == ["ok", "MISSED", "ok", "MISSED"]
-    assert "<= 1.1" in lines[0] and ">= 5" in lines[2]
+    verdicts = [line.rsplit("|", 2)[-2].strip() for line in lines]
+    assert verdicts == ["ok", "MISSED", "ok", "MISSED", "info"]
+    assert "<= 1.1" in lines[0] and ">= 5" in lines[2] and "| - |" in lines[4]
 
 
 def test_startup_bench_times_the_help_against_import_torch(tmp_path):
