@@ -23,7 +23,9 @@ def assert_rows(rows_file: Path, benches: list[str]) -> None:
     for row in rows:
         assert row["ratio"] > 0 and row["litlab"] > 0 and row["reference"] > 0, row
         assert row["ratio"] == pytest.approx(row["litlab"] / row["reference"])
-        assert row["reference_name"] == "hand-written loop" and row["target"] == 1.10
+        # the MLP against a hand-written loop is for information (its target is step/mlp's)
+        target = None if row["bench"] == "mnist/mlp" else 1.10
+        assert row["reference_name"] == "hand-written loop" and row["target"] == target
 
 
 def run_bench(script: str, *args: str, timeout: int = 120) -> str:
