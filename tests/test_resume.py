@@ -240,3 +240,28 @@ def test_a_requeued_slurm_job_resumes_in_its_own_folder(tmp_path):
     assert [p.name for p in (tmp_path / "train" / "runs").iterdir()] == ["slurm-4242"]
     assert read_summary(folder)["status"] == "ok"
     assert torch.load(folder / "checkpoints" / "last.ckpt", weights_only=True)["epoch"] == 2
+
+
+def test_after_a_run_the_signal_handlers_are_the_ones_before_it_and_hold_no_trainer(tmp_path):
+    import gc
+    import weakref
+
+    import pytorch_lightning as pl
+
+    before = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGUSR1)}
+    trainers: list[weakref.ref] = []
+    original_fit = pl.Trainer.fit
+
+    def fit(self, *args, **kwargs):
+        trainers.append(weakref.ref(self))
+        return original_fit(self, *args, **kwargs)
+
+    pl.Trainer.fit = fit
+    try:
+        for run in ("first", "second"):  # a CV loop's folds share a process like this
+            run_train(["data=digits", "debug=limit", "trainer.max_epochs=1"], tmp_path / run)
+    finally:
+        pl.Trainer.fit = original_fit
+    assert {s: signal.getsignal(s) for s in before} == before
+    gc.collect()
+    assert [ref() for ref in trainers] == [None, None]  # no handler chain keeps them alive

@@ -69,7 +69,9 @@ class Preemption(pl.Callback):
             signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
         self.previous = {}
 
-    def on_fit_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+    # before Lightning's teardown puts back the handlers it found (after on_fit_end, it would
+    # be Lightning's own, left installed and holding the trainer for the rest of the process)
+    def on_train_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         self.restore_handlers()
 
     def on_exception(
