@@ -101,7 +101,13 @@ class Forecaster(Regressor):
         for h, (rmse, mae) in enumerate(
             zip(self.test_rmse_steps, self.test_mae_steps, strict=True)
         ):
-            rmse(pred[:, h], y[:, h])
-            mae(pred[:, h], y[:, h])
-            self.log(f"test/rmse_h{h + 1}", rmse, on_epoch=True)
-            self.log(f"test/mae_h{h + 1}", mae, on_epoch=True)
+            rmse.update(pred[:, h], y[:, h])
+            mae.update(pred[:, h], y[:, h])
+
+    def on_test_epoch_end(self) -> None:
+        super().on_test_epoch_end()
+        for h, (rmse, mae) in enumerate(
+            zip(self.test_rmse_steps, self.test_mae_steps, strict=True)
+        ):
+            self.log(f"test/rmse_h{h + 1}", rmse)
+            self.log(f"test/mae_h{h + 1}", mae)
