@@ -68,3 +68,49 @@ def test_help_lists_each_group_choice_with_its_description():
     assert any(line.split()[:3] == ["mnist", "MNIST,", "28x28"] for line in lines)
     assert any(line.split()[:2] == ["vae", "Variational"] for line in lines)
     assert "--cfg job" in result.stdout
+
+
+GC_PROBE = """
+import gc, json, weakref
+from litlab.startup import task_imports
+
+class Node:
+    pass
+
+def cyclic_garbage():
+    a, b = Node(), Node()
+    a.other, b.other = b, a
+    return weakref.ref(a)
+
+before = cyclic_garbage()  # garbage from before the command's imports: frozen with them
+with task_imports():
+    paused = not gc.isenabled()
+    import email.mime.text  # noqa: F401  (stands in for torch: modules, classes, cycles)
+frozen = gc.get_freeze_count()
+during = cyclic_garbage()  # a run's own garbage, e.g. the first job of a sweep
+with task_imports():  # the next job of the sweep, in the same process
+    paused_again = not gc.isenabled()
+gc.collect()
+print(json.dumps({
+    "paused": paused, "frozen": frozen, "enabled": gc.isenabled(),
+    "paused_again": paused_again, "frozen_after": gc.get_freeze_count(),
+    "before_collected": before() is None, "run_garbage_collected": during() is None,
+}))
+"""
+
+
+def test_a_command_imports_with_the_collector_paused_and_freezes_only_once():
+    """The first import block freezes what exists (start and exit skip walking torch's
+    objects); a later block, such as a sweep's next job, must not freeze the previous job's
+    garbage, which would then never be freed."""
+    result = subprocess.run(
+        [sys.executable, "-c", GC_PROBE], cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    outcome = json.loads(result.stdout)
+    assert outcome["paused"] and outcome["enabled"]
+    assert outcome["frozen"] > 10_000  # the interpreter's and the imports' objects
+    assert not outcome["paused_again"]
+    assert outcome["frozen_after"] == outcome["frozen"]
+    assert not outcome["before_collected"]  # the documented price: left allocated
+    assert outcome["run_garbage_collected"]

@@ -13,6 +13,7 @@ from omegaconf import DictConfig
 
 from litlab.cli import launch
 from litlab.conf_dir import conf_dir
+from litlab.startup import task_imports
 
 
 def print_config(cfg: DictConfig) -> None:
@@ -25,9 +26,10 @@ def print_config(cfg: DictConfig) -> None:
 @hydra.main(version_base="1.3", config_path=conf_dir(), config_name="train")
 def run_train(cfg: DictConfig) -> float | None:
     """Fit, then test; returns the optimized metric to a sweeper."""
-    from litlab.runner import run_task
-    from litlab.train import train
-    from litlab.utils.config import plain
+    with task_imports():
+        from litlab.runner import run_task
+        from litlab.train import train
+        from litlab.utils.config import plain
 
     print_config(cfg)
     result = run_task(cfg, train)
@@ -39,8 +41,9 @@ def run_train(cfg: DictConfig) -> float | None:
 
 @hydra.main(version_base="1.3", config_path=conf_dir(), config_name="eval")
 def run_eval(cfg: DictConfig) -> None:
-    from litlab.eval import evaluate
-    from litlab.runner import run_task
+    with task_imports():
+        from litlab.eval import evaluate
+        from litlab.runner import run_task
 
     print_config(cfg)
     run_task(cfg, evaluate)
@@ -48,40 +51,45 @@ def run_eval(cfg: DictConfig) -> None:
 
 @hydra.main(version_base="1.3", config_path=conf_dir(), config_name="sample")
 def run_sample(cfg: DictConfig) -> None:
-    from litlab.runner import run_or_explain
-    from litlab.sample import sample
+    with task_imports():
+        from litlab.runner import run_or_explain
+        from litlab.sample import sample
 
     run_or_explain(sample, cfg)
 
 
 @hydra.main(version_base="1.3", config_path=conf_dir(), config_name="predict")
 def run_predict(cfg: DictConfig) -> None:
-    from litlab.predict import predict
-    from litlab.runner import run_or_explain
+    with task_imports():
+        from litlab.predict import predict
+        from litlab.runner import run_or_explain
 
     run_or_explain(predict, cfg)
 
 
 @hydra.main(version_base="1.3", config_path=conf_dir(), config_name="demo")
 def run_demo(cfg: DictConfig) -> None:
-    from litlab.demo.app import serve
-    from litlab.runner import run_or_explain
+    with task_imports():
+        from litlab.demo.app import serve
+        from litlab.runner import run_or_explain
 
     run_or_explain(serve, cfg)
 
 
 @hydra.main(version_base="1.3", config_path=conf_dir(), config_name="export")
 def run_export(cfg: DictConfig) -> None:
-    from litlab.export import export
-    from litlab.runner import run_or_explain
+    with task_imports():
+        from litlab.export import export
+        from litlab.runner import run_or_explain
 
     run_or_explain(export, cfg)
 
 
 @hydra.main(version_base="1.3", config_path=conf_dir(), config_name="ensemble")
 def run_ensemble(cfg: DictConfig) -> None:
-    from litlab.ensemble import ensemble
-    from litlab.runner import run_or_explain
+    with task_imports():
+        from litlab.ensemble import ensemble
+        from litlab.runner import run_or_explain
 
     run_or_explain(ensemble, cfg)
 
@@ -123,6 +131,7 @@ def ensemble() -> None:
 
 def report() -> None:
     """`litlab-report DIR`: a table, CSV, Markdown and figures of the runs under DIR."""
-    from litlab.report.command import main
+    with task_imports():
+        from litlab.report.command import main
 
     raise SystemExit(main())
