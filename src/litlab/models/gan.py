@@ -51,6 +51,8 @@ class GAN(LitModule):
 
     inputs, targets = MODELS["GAN"]
     ddp_strategy: ClassVar[str] = "ddp_find_unused_parameters_true"
+    # what `discriminator_loss` returns beside its loss, logged as train/<name> epoch means
+    discriminator_stats: ClassVar[tuple[str, ...]] = ("d_real", "d_fake")
 
     def __init__(
         self,
@@ -95,7 +97,8 @@ class GAN(LitModule):
             k = self.spec.num_classes
             self.val_gen_acc = MulticlassAccuracy(k, average="micro")
             self.test_gen_acc = MulticlassAccuracy(k, average="micro")
-        self.train_loss_g, self.train_loss_d = MeanMetric(), MeanMetric()
+        names = ("loss_g", "loss_d", *self.discriminator_stats)
+        self.train_means = torch.nn.ModuleDict({name: MeanMetric() for name in names})
 
     def build_discriminator(self, config: dict[str, Any], classes: int) -> torch.nn.Module:
         return self.build_net(config, in_shape=self.spec.input_shape, num_classes=classes)
@@ -208,12 +211,12 @@ class GAN(LitModule):
         self.untoggle_optimizer(opt_g)
 
         self.step_schedulers("step")
-        # the losses accumulate per step (LitModule.log_step_values says why)
-        self.train_loss_g.update(loss_g.detach())
-        self.train_loss_d.update(d["loss"].detach())
+        # epoch means accumulate per step (LitModule.log_step_values says why)
+        values = {"loss_g": loss_g, "loss_d": d["loss"]}
+        values.update({name: d[name] for name in self.discriminator_stats})
+        for name, value in values.items():
+            self.train_means[name].update(value.detach())
         self.log_step_values({"train/loss_g_step": loss_g, "train/loss_d_step": d["loss"]})
-        stats = {k: v.detach() for k, v in d.items() if k != "loss"}
-        self.log_dict({f"train/{k}": v for k, v in stats.items()}, on_epoch=True, sync_dist=True)
         # returned so callbacks (FiniteLoss) can check every loss
         return {"loss_g": loss_g.detach(), "loss_d": d["loss"].detach()}
 
@@ -251,8 +254,8 @@ class GAN(LitModule):
                 sched.step()
 
     def on_train_epoch_end(self) -> None:
-        self.log("train/loss_g", self.train_loss_g, prog_bar=True)
-        self.log("train/loss_d", self.train_loss_d, prog_bar=True)
+        for name, mean in self.train_means.items():
+            self.log(f"train/{name}", mean, prog_bar=name.startswith("loss_"))
         self.step_schedulers("epoch")
 
     # ------------------------------------------------------------------ offline FID

@@ -11,7 +11,7 @@ fitting starts and kept in the checkpoint, so the gain from unlabelled data is v
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
@@ -35,6 +35,7 @@ class SemiSupervisedGAN(GAN):
     """
 
     inputs, targets = MODELS["SemiSupervisedGAN"]
+    discriminator_stats: ClassVar[tuple[str, ...]] = ("loss_supervised", "d_real", "d_fake")
 
     def __init__(
         self,
