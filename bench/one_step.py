@@ -1,0 +1,47 @@
+"""The memory reference of a `fast_dev_run` MNIST process: what the same work costs without
+litlab or a Trainer.
+
+It imports what the floor imports (`pytorch_lightning, torch`), reads the MNIST files into uint8
+tensors, and runs one training batch and one validation batch of the default CNN (conf/model/net/
+cnn.yaml, batch 128, Adam), in plain PyTorch. Its peak memory is the floor, plus the data, plus
+what one step of that net needs (activations, gradients, Adam's state, oneDNN's workspace).
+
+    python bench/one_step.py [DATA_DIR]
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytorch_lightning  # noqa: F401  (the floor's import)
+import torch
+import torch.nn.functional as F
+
+from litlab.nets.cnn import CNN
+
+BATCH = 128
+
+
+def read_idx(path: Path, offset: int) -> torch.Tensor:
+    return torch.from_numpy(np.fromfile(path, dtype=np.uint8, offset=offset).copy())
+
+
+def main() -> None:
+    raw = Path(sys.argv[1] if len(sys.argv) > 1 else "data") / "MNIST" / "raw"
+    images = read_idx(raw / "train-images-idx3-ubyte", 16).view(-1, 1, 28, 28)
+    labels = read_idx(raw / "train-labels-idx1-ubyte", 8).long()
+    net = CNN((1, 28, 28), 10, channels=(32, 64), hidden=128, dropout=0.25, batch_norm=True)
+    optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
+    loss = F.cross_entropy(net(images[:BATCH].float() / 255), labels[:BATCH])
+    loss.backward()
+    optimizer.step()
+    optimizer.zero_grad()
+    net.eval()
+    with torch.no_grad():
+        net(images[BATCH : 2 * BATCH].float() / 255)
+
+
+if __name__ == "__main__":
+    main()
