@@ -24,14 +24,13 @@ import torch
 import torch.nn.functional as F
 from omegaconf import DictConfig, open_dict
 from torch import Tensor
-from torchmetrics import MeanMetric
 from torchmetrics.classification import MulticlassAccuracy
 
 from litlab.errors import ConfigError, IncompatibleError
 from litlab.fits import MODELS
 from litlab.metrics.feature_classifier import feature_extractor, load_or_train
 from litlab.metrics.fid import offline_fid
-from litlab.models.base import LitModule
+from litlab.models.base import LitModule, train_mean
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +97,7 @@ class GAN(LitModule):
             self.val_gen_acc = MulticlassAccuracy(k, average="micro")
             self.test_gen_acc = MulticlassAccuracy(k, average="micro")
         names = ("loss_g", "loss_d", *self.discriminator_stats)
-        self.train_means = torch.nn.ModuleDict({name: MeanMetric() for name in names})
+        self.train_means = torch.nn.ModuleDict({name: train_mean() for name in names})
 
     def build_discriminator(self, config: dict[str, Any], classes: int) -> torch.nn.Module:
         return self.build_net(config, in_shape=self.spec.input_shape, num_classes=classes)
