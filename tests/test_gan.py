@@ -138,7 +138,17 @@ def test_trains_under_ddp_on_two_cpu_processes(tmp_path):
     assert checkpoint["global_step"] == 4
 
 
-def test_a_nan_loss_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
+@pytest.mark.parametrize(
+    ("check_every", "reported"),
+    [
+        (None, "loss_g became nan at epoch 2, step 6;"),  # CPU: the step that made it
+        # as on a GPU: read at the next check (here validation), the span since the last one
+        (100, "loss_g became nan between epoch 1, step 4 and epoch 2, step 6;"),
+    ],
+)
+def test_a_nan_loss_stops_the_run_and_keeps_the_last_good_checkpoint(
+    tmp_path, monkeypatch, check_every, reported
+):
     real_loss = GAN.generator_loss
 
     def nan_from_step_5(self, real, fake, y):
@@ -151,13 +161,14 @@ def test_a_nan_loss_stops_the_run_and_keeps_the_last_good_checkpoint(tmp_path, m
         "trainer.max_epochs=5",
         "trainer.limit_train_batches=2",
         "trainer.limit_val_batches=1",
+        f"callbacks.finite_loss.check_every_n_steps={check_every or 'null'}",
         *FAST,
     ]
     with pytest.raises(SystemExit):
         run_train(overrides, tmp_path)
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["status"] == "failed"
-    assert "loss_g became nan" in summary["error"]
+    assert reported in summary["error"]
     last = torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)
     assert last["global_step"] == 4  # end of epoch 1; the broken step was never saved
     assert all(
