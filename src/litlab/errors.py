@@ -18,4 +18,4 @@ class IncompatibleError(LitlabError):
 
 
 class NonFiniteLossError(LitlabError):
-    """A loss that turned NaN or infinite during training."""
+    """Training that diverged: a loss, or what the model makes, turned NaN or infinite."""

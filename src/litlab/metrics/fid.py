@@ -6,8 +6,13 @@ classifier, never with published Inception FIDs.
 
 from __future__ import annotations
 
+import torch
 from torch import Tensor, nn
 from torchmetrics.image.fid import FrechetInceptionDistance
+
+from litlab.errors import NonFiniteLossError
+
+SUMS = ("sum", "cov_sum")  # FrechetInceptionDistance's running feature statistics
 
 
 class FrozenFeatures(nn.Module):
@@ -37,3 +42,27 @@ def offline_fid(net: nn.Module, num_features: int, keep_real: bool) -> FrechetIn
     return FrechetInceptionDistance(
         feature=FrozenFeatures(net, num_features), reset_real_features=not keep_real
     )
+
+
+def compute_fid(metric: FrechetInceptionDistance, where: str) -> Tensor:
+    """`metric.compute()`, once its feature statistics are known to be finite numbers: on a
+    NaN matrix, torch's eigenvalue routine (oneMKL on the CPU) crashes the whole process
+    instead of raising, which would leave no summary behind."""
+    with metric.sync_context():  # every process reads the same sums, so all stop together
+        finite = {
+            side: all(torch.isfinite(getattr(metric, f"{prefix}_{kind}")).all() for kind in SUMS)
+            for side, prefix in (("generated", "fake_features"), ("real", "real_features"))
+        }
+    why = {
+        "generated": "training diverged: lower the learning rate or enable gradient clipping "
+        "(callbacks.finite_loss stops such a run earlier)",
+        "real": "the images hold NaN or inf values, or the FID's feature classifier does "
+        "(model.fid.classifier_ckpt)",
+    }
+    for side, ok in finite.items():
+        if not ok:
+            raise NonFiniteLossError(
+                f"the {side} images' features are not finite numbers (NaN or inf) at {where}, "
+                f"so no FID can be computed; {why[side]}."
+            )
+    return metric.compute()

@@ -29,7 +29,7 @@ from torchmetrics.classification import MulticlassAccuracy
 from litlab.errors import ConfigError, IncompatibleError
 from litlab.fits import MODELS
 from litlab.metrics.feature_classifier import feature_extractor, load_or_train
-from litlab.metrics.fid import offline_fid
+from litlab.metrics.fid import compute_fid, offline_fid
 from litlab.models.base import LitModule, train_mean
 
 log = logging.getLogger(__name__)
@@ -302,7 +302,7 @@ class GAN(LitModule):
         self.evaluation_step(batch, batch_idx, "val")
 
     def on_validation_epoch_end(self) -> None:
-        fid = self.val_fid.compute()
+        fid = compute_fid(self.val_fid, f"epoch {self.current_epoch}")
         if self.trainer.sanity_checking:  # a few batches only: keep none of their statistics
             self.val_fid.reset_real_features = True
             self.val_fid.reset()
@@ -318,5 +318,5 @@ class GAN(LitModule):
         self.evaluation_step(batch, batch_idx, "test")
 
     def on_test_epoch_end(self) -> None:
-        self.log("test/fid", self.test_fid.compute())
+        self.log("test/fid", compute_fid(self.test_fid, "test"))
         self.test_fid.reset()
