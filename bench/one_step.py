@@ -14,24 +14,21 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import numpy as np
 import pytorch_lightning  # noqa: F401  (the floor's import)
 import torch
 import torch.nn.functional as F
 
+from litlab.data.mnist import FILES, read_idx
 from litlab.nets.cnn import CNN
 
 BATCH = 128
 
 
-def read_idx(path: Path, offset: int) -> torch.Tensor:
-    return torch.from_numpy(np.fromfile(path, dtype=np.uint8, offset=offset).copy())
-
-
 def main() -> None:
     raw = Path(sys.argv[1] if len(sys.argv) > 1 else "data") / "MNIST" / "raw"
-    images = read_idx(raw / "train-images-idx3-ubyte", 16).view(-1, 1, 28, 28)
-    labels = read_idx(raw / "train-labels-idx1-ubyte", 8).long()
+    image_file, label_file = (raw / name for name in FILES[True])
+    images = torch.from_numpy(read_idx(image_file, 3).copy()).unsqueeze(1)
+    labels = torch.from_numpy(read_idx(label_file, 1).copy()).long()
     net = CNN((1, 28, 28), 10, channels=(32, 64), hidden=128, dropout=0.25, batch_norm=True)
     optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
     loss = F.cross_entropy(net(images[:BATCH].float() / 255), labels[:BATCH])
