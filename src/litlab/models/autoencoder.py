@@ -13,7 +13,7 @@ from torchmetrics.image import PeakSignalNoiseRatio
 
 from litlab.errors import ConfigError
 from litlab.fits import MODELS
-from litlab.models.base import train_mean
+from litlab.metrics.running import RunningMean
 from litlab.models.corruptions import BoxMask, Corruption
 from litlab.models.pixels import PixelScale, ssim_metric
 from litlab.models.reconstruction import ReconstructionModel
@@ -66,7 +66,7 @@ class Autoencoder(ReconstructionModel):
 
     def make_metrics(self, stage: str) -> nn.ModuleDict:
         metrics: dict[str, nn.Module] = {
-            "loss": train_mean() if stage == "train" else MeanMetric(),
+            "loss": RunningMean() if stage == "train" else MeanMetric(),
             "mse": MeanSquaredError(),
             "psnr": PeakSignalNoiseRatio(data_range=1.0),
         }

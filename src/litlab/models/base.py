@@ -12,7 +12,6 @@ import hydra.utils
 import pytorch_lightning as pl
 import torch
 from torch import nn
-from torchmetrics import MeanMetric
 
 from litlab.data.spec import DataSpec
 from litlab.errors import ConfigError, IncompatibleError
@@ -37,13 +36,6 @@ def check_learning_rate(lr: float, params: list[torch.Tensor]) -> None:
                 f"weights can hold (at most {largest:.3g}), so the first step would overflow; "
                 "choose a smaller model.optimizer.lr."
             )
-
-
-def train_mean() -> MeanMetric:
-    """The epoch mean of a value every training step adds. It does not look for NaNs itself:
-    on a GPU that look waits for the device on every step, and a NaN loss stops the run
-    anyway (callbacks.FiniteLoss); a NaN that gets in makes the mean NaN, not quietly left out."""
-    return MeanMetric(nan_strategy="disable")
 
 
 class LitModule(pl.LightningModule):

@@ -11,7 +11,8 @@ from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionM
 
 from litlab.errors import ConfigError
 from litlab.fits import MODELS
-from litlab.models.base import LitModule, train_mean
+from litlab.metrics.running import RunningAccuracy, RunningMean
+from litlab.models.base import LitModule
 
 
 class Classifier(LitModule):
@@ -41,9 +42,8 @@ class Classifier(LitModule):
         n = self.spec.num_classes
         self.net = self.build_net(net, in_shape=self.spec.input_shape, out_features=n)
         self.register_buffer("class_weights", self.resolve_class_weights(class_weights))
-        self.train_loss, self.val_loss, self.test_loss = train_mean(), MeanMetric(), MeanMetric()
-        # the training predictions are argmax indices: nothing to validate on the hot path
-        self.train_acc = MulticlassAccuracy(n, average="micro", validate_args=False)
+        self.train_loss, self.val_loss, self.test_loss = RunningMean(), MeanMetric(), MeanMetric()
+        self.train_acc = RunningAccuracy()  # the per-step hot path: see metrics.running
         self.val_acc = MulticlassAccuracy(n, average="micro")
         self.test_acc = MulticlassAccuracy(n, average="micro")
         self.test_confmat = MulticlassConfusionMatrix(n)

@@ -11,7 +11,8 @@ from torchmetrics import MeanMetric
 from litlab.data.detection import Targets
 from litlab.fits import MODELS
 from litlab.metrics.mean_ap import MeanAveragePrecisionAnyCount
-from litlab.models.base import LitModule, train_mean
+from litlab.metrics.running import RunningMean
+from litlab.models.base import LitModule
 from litlab.models.yolo_loss import YOLOLossWeights, decode_detections, yolo_loss
 
 MAP_KEYS = {"map": "map", "map_50": "map_50", "map_75": "map_75"}
@@ -52,7 +53,7 @@ class Detector(LitModule):
         self.stride: int = self.net.stride
         self.weights = YOLOLossWeights(**(loss_weights or {}))
         self.train_losses = nn.ModuleDict(
-            {name: train_mean() for name in ("loss", "box", "objectness", "classes")}
+            {name: RunningMean() for name in ("loss", "box", "objectness", "classes")}
         )
         self.val_loss, self.test_loss = MeanMetric(), MeanMetric()
         self.val_map = MeanAveragePrecisionAnyCount(box_format="xyxy", iou_type="bbox")

@@ -30,7 +30,8 @@ from litlab.errors import ConfigError, IncompatibleError
 from litlab.fits import MODELS
 from litlab.metrics.feature_classifier import feature_extractor, load_or_train
 from litlab.metrics.fid import compute_fid, offline_fid
-from litlab.models.base import LitModule, train_mean
+from litlab.metrics.running import RunningMean
+from litlab.models.base import LitModule
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ class GAN(LitModule):
             self.val_gen_acc = MulticlassAccuracy(k, average="micro")
             self.test_gen_acc = MulticlassAccuracy(k, average="micro")
         names = ("loss_g", "loss_d", *self.discriminator_stats)
-        self.train_means = torch.nn.ModuleDict({name: train_mean() for name in names})
+        self.train_means = torch.nn.ModuleDict({name: RunningMean() for name in names})
 
     def build_discriminator(self, config: dict[str, Any], classes: int) -> torch.nn.Module:
         return self.build_net(config, in_shape=self.spec.input_shape, num_classes=classes)

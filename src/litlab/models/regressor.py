@@ -11,7 +11,8 @@ from torchmetrics import MeanAbsoluteError, MeanMetric, MeanSquaredError, R2Scor
 
 from litlab.errors import ConfigError
 from litlab.fits import MODELS
-from litlab.models.base import LitModule, train_mean
+from litlab.metrics.running import RunningMean
+from litlab.models.base import LitModule
 
 LOSSES = ("mse", "mae", "huber")
 
@@ -50,7 +51,7 @@ class Regressor(LitModule):
         self.register_buffer("target_mean", torch.tensor(extra.get("target_mean", [0.0])))
         self.register_buffer("target_std", torch.tensor(extra.get("target_std", [1.0])))
         for stage in ("train", "val", "test"):
-            setattr(self, f"{stage}_loss", train_mean() if stage == "train" else MeanMetric())
+            setattr(self, f"{stage}_loss", RunningMean() if stage == "train" else MeanMetric())
             setattr(self, f"{stage}_rmse", MeanSquaredError(squared=False))
             setattr(self, f"{stage}_mae", MeanAbsoluteError())
         self.val_r2, self.test_r2 = R2Score(), R2Score()

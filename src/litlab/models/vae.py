@@ -12,7 +12,7 @@ from torchmetrics import MeanMetric
 
 from litlab.errors import ConfigError
 from litlab.fits import MODELS
-from litlab.models.base import train_mean
+from litlab.metrics.running import RunningMean
 from litlab.models.pixels import PixelScale
 from litlab.models.reconstruction import ReconstructionModel
 
@@ -64,7 +64,7 @@ class VAE(ReconstructionModel):
             torch.tensor(math.log(sigma or 0.1)), requires_grad=sigma is None
         )
         names = ("loss", "nelbo", "recon", "kl")
-        self.train_metrics = nn.ModuleDict({k: train_mean() for k in names})
+        self.train_metrics = nn.ModuleDict({k: RunningMean() for k in names})
         self.val_metrics = nn.ModuleDict({k: MeanMetric() for k in names})
         self.test_metrics = nn.ModuleDict({k: MeanMetric() for k in names})
         self.examples: dict[str, Tensor] = {}
