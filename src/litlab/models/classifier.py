@@ -66,11 +66,12 @@ class Classifier(LitModule):
     def forward(self, *inputs: Any) -> torch.Tensor:
         return self.net(*inputs)
 
-    def penalty(self) -> torch.Tensor | float:
-        """L1/L2 on weights (not biases or norm layers), added to the training loss."""
+    def penalty(self) -> torch.Tensor | None:
+        """L1/L2 on weights (not biases or norm layers), added to the training loss; None
+        when both are off (adding a zero would still cost an autograd node every step)."""
         l1, l2 = self.hparams.l1, self.hparams.l2
         if not (l1 or l2):
-            return 0.0
+            return None
         weights = [p for p in self.net.parameters() if p.ndim > 1]
         total = 0.0
         if l1:
@@ -93,7 +94,8 @@ class Classifier(LitModule):
         self.train_loss.update(loss.detach(), weight=len(y))
         self.train_acc.update(preds, y)
         self.log_step_values({"train/loss_step": loss})
-        return loss + self.penalty()
+        penalty = self.penalty()
+        return loss if penalty is None else loss + penalty
 
     def on_train_epoch_end(self) -> None:
         # computed (over all devices) and reset by Lightning
