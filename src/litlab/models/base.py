@@ -184,15 +184,20 @@ class LitModule(pl.LightningModule):
 
         Lightning's `self.log` walks its stored result on every call (about a millisecond on a
         CPU, more than a small net's whole step), so per step the training losses only
-        accumulate in `MeanMetric`s, logged once per epoch; this gives the loggers and the
+        accumulate (`metrics.running`), logged once per epoch; this gives the loggers and the
         progress bar the step values they show, at the steps they show them.
+
+        The values are logged as CPU copies: Lightning turns every progress-bar value it holds
+        into a Python number after every step until the epoch ends, which on a GPU would wait
+        for the device on every step; the copy waits once, on the steps that are written.
         """
         trainer = self._trainer
         connector = getattr(trainer, "_logger_connector", None)  # decides what Lightning writes
         if connector is not None and not (connector.should_update_logs or trainer.fast_dev_run):
             return
         for name, value in values.items():
-            self.log(name, value.detach(), on_step=True, on_epoch=False, prog_bar=prog_bar)
+            value = value.detach().cpu()
+            self.log(name, value, on_step=True, on_epoch=False, prog_bar=prog_bar)
 
     def log_best(self, name: str, value: torch.Tensor, mode: str | None = None) -> None:
         """Log `name_best`, the best value of `name` seen so far in this fit."""
