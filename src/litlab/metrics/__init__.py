@@ -1,2 +1,3 @@
 """Metrics beyond what torchmetrics offers as is: Fréchet distance on litlab features offline,
-and mean average precision synced over uneven shares of the test set."""
+mean average precision synced over uneven shares of the test set, and the lean per-step
+training accumulators (`running`)."""
