@@ -17,11 +17,13 @@ from pathlib import Path
 import pytorch_lightning  # noqa: F401  (the floor's import)
 import torch
 import torch.nn.functional as F
+import yaml  # already imported by Lightning
 
 from litlab.data.mnist import FILES, read_idx
 from litlab.nets.cnn import CNN
 
 BATCH = 128
+NET_CONFIG = Path(__file__).resolve().parents[1] / "conf" / "model" / "net" / "cnn.yaml"
 
 
 def main() -> None:
@@ -29,7 +31,9 @@ def main() -> None:
     image_file, label_file = (raw / name for name in FILES[True])
     images = torch.from_numpy(read_idx(image_file, 3).copy()).unsqueeze(1)
     labels = torch.from_numpy(read_idx(label_file, 1).copy()).long()
-    net = CNN((1, 28, 28), 10, channels=(32, 64), hidden=128, dropout=0.25, batch_norm=True)
+    config = yaml.safe_load(NET_CONFIG.read_text())
+    config.pop("_target_")
+    net = CNN((1, 28, 28), 10, **config)  # the net the run builds, from the same config
     optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
     loss = F.cross_entropy(net(images[:BATCH].float() / 255), labels[:BATCH])
     loss.backward()
