@@ -41,6 +41,7 @@ def test_running_mean_keeps_a_nan_rather_than_dropping_it():
 
 
 def test_running_mean_does_not_keep_the_graph():
+    """A loss passed without `.detach()` leaves no graph alive in the epoch's sums."""
     weight = torch.ones((), requires_grad=True)
     mean = RunningMean()
     mean.update(weight * 2.0, weight=4)

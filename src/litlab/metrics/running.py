@@ -31,7 +31,7 @@ class RunningMean(Metric):
         self.add_state("weight", torch.tensor(0.0), dist_reduce_fx="sum")
 
     def update(self, value: Tensor, weight: float | Tensor = 1.0) -> None:
-        value = value.detach()
+        # torchmetrics runs `update` with gradients off: nothing here joins the autograd graph
         if value.ndim == 0 and isinstance(weight, int | float):  # a step's loss: one kernel
             self.total.add_(value, alpha=weight)
             self.weight.add_(weight)
