@@ -74,6 +74,7 @@ def test_the_table_says_what_each_datamodule_spec_gives(tmp_path, choice, one_th
 )
 def test_a_pair_that_cannot_fit_is_refused_before_any_data_is_read(tmp_path, pair, message):
     # no data at data_dir: the refusal comes from the config, not from a loaded spec
-    result = run_cli("train.py", [*pair, f"paths.data_dir={tmp_path / 'nothing'}"])
+    run = f"hydra.run.dir={tmp_path / 'run'}"  # not the clone's outputs/
+    result = run_cli("train.py", [*pair, f"paths.data_dir={tmp_path / 'nothing'}", run])
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == f"error: {message}"
