@@ -96,7 +96,8 @@ def test_extending_a_finished_mnist_run_rebuilds_its_data_model_and_schedule(tmp
     last = run / "checkpoints" / "last.ckpt"
 
     # a conflicting choice is refused in one sentence and leaves the run as it was
-    result = run_cli("train.py", [f"ckpt_path={last}", "data=digits"])
+    refused = f"hydra.run.dir={tmp_path / 'refused'}"  # not the clone's outputs/
+    result = run_cli("train.py", [f"ckpt_path={last}", "data=digits", refused])
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1, result.stderr[-2000:]
