@@ -20,7 +20,8 @@ def grad_norm(module: torch.nn.Module, norm_type: float = 2.0) -> float:
 class Probe(pl.Callback):
     """Per optimizer step: the gradient norm before clipping (Lightning clips right after
     `on_before_optimizer_step`), and the gradient the step used (still in `.grad` when the
-    batch ends); per batch: the global step; once: determinism, and each layer's output dtype."""
+    batch ends); per batch: the global step and the progress bar's step loss; once:
+    determinism, and each layer's output dtype."""
 
     last: Probe | None = None
 
@@ -30,6 +31,7 @@ class Probe(pl.Callback):
         self.stepped: list[float] = []
         self.max_stepped: list[float] = []
         self.global_steps: list[int] = []
+        self.bar_step_loss: list[float | None] = []
         self.deterministic: bool | None = None
         self.output_dtypes: set[torch.dtype] = set()
         self._hooks: list[Any] = []
@@ -54,6 +56,7 @@ class Probe(pl.Callback):
             self.stepped.append(grad_norm(pl_module))
             self.max_stepped.append(grad_norm(pl_module, float("inf")))
         self.global_steps.append(trainer.global_step)
+        self.bar_step_loss.append(trainer.progress_bar_metrics.get("train/loss_step"))
 
     def on_train_end(self, trainer, pl_module) -> None:
         for hook in self._hooks:

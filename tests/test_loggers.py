@@ -6,8 +6,10 @@ import pytest
 
 from litlab.utils.summary import read_summary
 from tests.conftest import run_train
+from tests.probes import Probe
 
 QUICK = ["debug=limit", "trainer.max_epochs=1"]
+PROBE = "+callbacks.probe._target_=tests.probes.Probe"
 
 
 def test_several_loggers_at_once(tmp_path):
@@ -22,12 +24,31 @@ def test_the_step_loss_is_logged_on_the_steps_the_logger_writes_and_the_epoch_me
     import pandas as pd
 
     run = ["debug=limit", "trainer.max_epochs=2", "trainer.log_every_n_steps=3"]  # 5 steps/epoch
-    run_train(["data=digits", *run], tmp_path)
+    run_train(["data=digits", *run, PROBE], tmp_path)
     metrics = pd.read_csv(tmp_path / "csv" / "metrics.csv")
     step_rows = metrics.dropna(subset=["train/loss_step"])
     assert list(step_rows["step"]) == [2, 5, 8]  # every third of 10 steps
+    assert list(step_rows["epoch"]) == [0, 1, 1]
+    # the progress bar shows the last written value, as a number, until the next one
+    bar = Probe.last.bar_step_loss
+    assert bar[:2] == [None, None]
+    written = dict(zip(step_rows["step"], step_rows["train/loss_step"], strict=True))
+    assert bar[2:5] == [pytest.approx(written[2])] * 3
+    assert bar[8:] == [pytest.approx(written[8])] * 2
     epoch_rows = metrics.dropna(subset=["train/loss"])
     assert list(epoch_rows["epoch"]) == [0, 1]
     assert "train/loss_epoch" not in metrics
     summary = read_summary(tmp_path)
     assert summary["metrics"]["train/loss"] == pytest.approx(epoch_rows["train/loss"].iloc[-1])
+
+
+def test_with_accumulated_batches_the_step_loss_is_written_once_per_optimizer_step(tmp_path):
+    import pandas as pd
+
+    # 5 batches an epoch, two per optimizer step: 3 steps an epoch (the last batch steps alone)
+    run = ["debug=limit", "trainer.max_epochs=2", "trainer.accumulate_grad_batches=2"]
+    run_train(["data=digits", *run, "trainer.log_every_n_steps=2"], tmp_path)
+    metrics = pd.read_csv(tmp_path / "csv" / "metrics.csv")
+    step_rows = metrics.dropna(subset=["train/loss_step"])
+    assert list(step_rows["step"]) == [1, 3, 5]
+    assert list(step_rows["epoch"]) == [0, 1, 1]
