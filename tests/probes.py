@@ -6,10 +6,12 @@ Add it to a run with `+callbacks.probe._target_=tests.probes.Probe`; the last on
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import pytorch_lightning as pl
 import torch
+from pytorch_lightning.profilers import PassThroughProfiler
 
 
 def grad_norm(module: torch.nn.Module, norm_type: float = 2.0) -> float:
@@ -78,3 +80,18 @@ class SigtermAtJob(pl.Callback):
 
         if batch_idx == 0 and HydraConfig.get().job.num == self.job:
             os.kill(os.getpid(), signal.SIGTERM)
+
+
+class HookCalls(PassThroughProfiler):
+    """A profiler that counts what Lightning profiles, each callback hook call included
+    (`[Callback]<state key>.<hook>`); the last one built is `HookCalls.last`."""
+
+    last: HookCalls | None = None
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.calls: Counter[str] = Counter()
+        HookCalls.last = self
+
+    def start(self, action_name: str) -> None:
+        self.calls[action_name] += 1

@@ -9,6 +9,7 @@ __getattr__, __dir__, __all__ = lazy_members(
     __name__,
     {
         "backbone_finetuning": ["BackboneFinetuning"],
+        "base": ["LitCallback"],
         "confusion_matrix": ["ConfusionMatrixFigure"],
         "detections": ["DetectionFigures"],
         "figures": ["FigureCallback", "save_figure"],

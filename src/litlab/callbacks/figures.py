@@ -8,6 +8,8 @@ import pytorch_lightning as pl
 from matplotlib.figure import Figure
 from pytorch_lightning.loggers import TensorBoardLogger, WandbLogger
 
+from litlab.callbacks.base import LitCallback
+
 
 def save_figure(trainer: pl.Trainer, fig: Figure, folder: str | Path, name: str) -> Path | None:
     """Write `folder/name.png` and send it to W&B / TensorBoard; rank zero only."""
@@ -24,7 +26,7 @@ def save_figure(trainer: pl.Trainer, fig: Figure, folder: str | Path, name: str)
     return path
 
 
-class FigureCallback(pl.Callback):
+class FigureCallback(LitCallback):
     """Base for callbacks that draw into `figures_dir` (the run folder's `figures/`)."""
 
     def __init__(self, figures_dir: str = "figures") -> None:

@@ -8,12 +8,13 @@ import pytorch_lightning as pl
 import torch
 from torch import Tensor
 
+from litlab.callbacks.base import LitCallback
 from litlab.errors import NonFiniteLossError
 
 ADVICE = "lower the learning rate or enable gradient clipping."
 
 
-class FiniteLoss(pl.Callback):
+class FiniteLoss(LitCallback):
     """Raises NonFiniteLossError on a NaN/inf training loss.
 
     Reads what `training_step` returns: a loss tensor, or a dict whose tensors are all checked

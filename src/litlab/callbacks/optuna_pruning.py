@@ -16,11 +16,12 @@ import pytorch_lightning as pl
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 
+from litlab.callbacks.base import LitCallback
 from litlab.errors import ConfigError
 from litlab.utils.summary import stage_metrics
 
 
-class OptunaPruning(pl.Callback):
+class OptunaPruning(LitCallback):
     def __init__(
         self, storage: str, study_name: str, trial: int, pruner: Any, monitor: str
     ) -> None:

@@ -23,12 +23,13 @@ import pytorch_lightning as pl
 from pytorch_lightning.plugins.environments import SLURMEnvironment
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
+from litlab.callbacks.base import LitCallback
 from litlab.utils.summary import write_summary
 
 SIGNALS = (signal.SIGTERM, signal.SIGUSR1)
 
 
-class Preemption(pl.Callback):
+class Preemption(LitCallback):
     def __init__(self, dirpath: str, filename: str = "last") -> None:
         self.path = Path(dirpath) / f"{filename}.ckpt"
         self.received: int | None = None

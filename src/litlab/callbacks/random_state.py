@@ -7,8 +7,9 @@ import random
 from typing import Any
 
 import numpy as np
-import pytorch_lightning as pl
 import torch
+
+from litlab.callbacks.base import LitCallback
 
 
 def rng_states() -> dict[str, Any]:
@@ -42,7 +43,7 @@ def set_rng_states(states: dict[str, Any]) -> None:
         torch.cuda.set_rng_state_all(states["cuda"])
 
 
-class RandomState(pl.Callback):
+class RandomState(LitCallback):
     """Saves the random states with each checkpoint and restores them as the checkpoint is
     loaded.
 
