@@ -24,6 +24,7 @@ from litlab.models.base import LitModule
 from litlab.runner import user_error
 from litlab.utils.checkpoints import AtomicCheckpointIO
 from litlab.utils.config import plain, resolved_config
+from litlab.utils.cuda_check import plain_check_without_devices
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,7 @@ def build_loggers(cfg: DictConfig) -> list[Logger]:
 def build_trainer(
     cfg: DictConfig, callbacks: list[pl.Callback], loggers: list[Logger]
 ) -> pl.Trainer:
+    plain_check_without_devices()
     return instantiate(
         cfg.trainer,
         "trainer",
