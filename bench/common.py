@@ -248,9 +248,13 @@ def alternate(name: str, repeats: int, prepare: Callable[[], dict[str, Run]]) ->
     a shared machine hits both alike; `prepare` builds one repeat's fresh `litlab` and `loop`
     runs. Prints each run, then per clock each side's epochs and the ratio litlab/loop.
 
-    Each side's figure is its fastest timed epoch: other work on the machine only ever adds
-    time, so the fastest epoch is the least disturbed one (timeit's advice); epochs of the same
-    work varied by 20% here. The ratio of the medians is printed beside it.
+    Each run's figure is its fastest timed epoch: other work on the machine only adds time,
+    so that epoch is the least disturbed one (timeit's advice). The machine's own speed also
+    drifts, by up to 30% here over a minute, and a side that met a fast spell once would win
+    an overall fastest-against-fastest comparison. So the ratio is paired: per repeat, the two
+    sides' runs are next to each other in time, and the row is the repeat whose ratio is the
+    median (the lower of the two middle ones for an even count). The overall fastest epochs'
+    ratio and the medians' ratio are printed beside it.
     """
     epochs: dict[str, list[Spans]] = {"litlab": [], "loop": []}
     for repeat in range(repeats):
@@ -264,18 +268,25 @@ def alternate(name: str, repeats: int, prepare: Callable[[], dict[str, Run]]) ->
             print(f"  {name} repeat {repeat + 1} {side:6s}: wall {listed} s/epoch (cpu {cpu:.3f})")
     result = {}
     for k, clock in enumerate(("wall", "cpu")):
-        lit = [s[k] for spans in epochs["litlab"] for s in spans]
-        loop = [s[k] for spans in epochs["loop"] for s in spans]
-        ratio = min(lit) / min(loop)
-        print(f"{name} {clock} litlab : {spread(lit)} per epoch")
-        print(f"{name} {clock} loop   : {spread(loop)} per epoch")
+        pairs = [
+            (min(s[k] for s in lit), min(s[k] for s in loop))
+            for lit, loop in zip(epochs["litlab"], epochs["loop"], strict=True)
+        ]
+        ratios = [a / b for a, b in pairs]
+        litlab, loop = pairs[ratios.index(statistics.median_low(ratios))]
+        every_lit = [s[k] for spans in epochs["litlab"] for s in spans]
+        every_loop = [s[k] for spans in epochs["loop"] for s in spans]
+        print(f"{name} {clock} litlab : {spread(every_lit)} per epoch")
+        print(f"{name} {clock} loop   : {spread(every_loop)} per epoch")
         print(
-            f"{name} {clock} ratio litlab/loop: {ratio:.3f} fastest epochs "
-            f"({statistics.median(lit) / statistics.median(loop):.3f} medians)",
+            f"{name} {clock} ratio litlab/loop: {litlab / loop:.3f} median repeat "
+            f"(per repeat {' '.join(f'{r:.3f}' for r in ratios)}; "
+            f"{min(every_lit) / min(every_loop):.3f} fastest epochs overall, "
+            f"{statistics.median(every_lit) / statistics.median(every_loop):.3f} medians)",
             flush=True,
         )
         result.update(
-            {f"{clock}_litlab": min(lit), f"{clock}_loop": min(loop), f"{clock}_ratio": ratio}
+            {f"{clock}_litlab": litlab, f"{clock}_loop": loop, f"{clock}_ratio": litlab / loop}
         )
     return result
 
