@@ -186,9 +186,8 @@ class LitModule(pl.LightningModule):
         Per step, the training losses only accumulate (`metrics.running`, logged once per
         epoch). `self.log` itself costs about 0.3 ms on a CPU, and once a step value is in
         Lightning's results, every later step walks them twice: together more than a tenth of
-        a small net's step. The values also go over as CPU copies: Lightning turns each
-        progress-bar value into a Python number after every step, which on a GPU would wait
-        for the device every step; the copy waits once, on the steps that are written.
+        a small net's step (docs/bench.md). The values are read back from the device only on
+        the steps that are written (on a GPU each read waits for it), never on the others.
         """
         trainer = self._trainer
         connector = getattr(trainer, "_logger_connector", None)  # writes what Lightning logs
