@@ -33,6 +33,15 @@ def test_running_mean_matches_mean_metric_weighted_and_over_epochs():
     assert running.total.item() == 0.0 and running.weight.item() == 0.0
 
 
+def test_running_mean_takes_plain_numbers_like_mean_metric():
+    running, reference = RunningMean(), MeanMetric()
+    for value, weight in ((0.0, 1), (0.25, 3), (1.0, 2.0)):
+        running.update(value, weight=weight)
+        reference.update(value, weight=weight)
+    assert running.compute().item() == pytest.approx(reference.compute().item())
+    assert running.compute().item() == pytest.approx((0.75 + 2.0) / 6)
+
+
 def test_running_mean_keeps_a_nan_rather_than_dropping_it():
     mean = RunningMean()
     mean.update(torch.tensor(1.0), weight=10)

@@ -30,9 +30,10 @@ class RunningMean(Metric):
         self.add_state("total", torch.tensor(0.0), dist_reduce_fx="sum")
         self.add_state("weight", torch.tensor(0.0), dist_reduce_fx="sum")
 
-    def update(self, value: Tensor, weight: float | Tensor = 1.0) -> None:
+    def update(self, value: Tensor | float, weight: float | Tensor = 1.0) -> None:
         # torchmetrics runs `update` with gradients off: nothing here joins the autograd graph
-        if value.ndim == 0 and isinstance(weight, int | float):  # a step's loss: one kernel
+        one = not isinstance(value, Tensor) or value.ndim == 0
+        if one and isinstance(weight, int | float):  # a step's loss or a number: one kernel
             self.total.add_(value, alpha=weight)
             self.weight.add_(weight)
             return
