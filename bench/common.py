@@ -286,7 +286,13 @@ def alternate(name: str, repeats: int, prepare: Callable[[], dict[str, Run]]) ->
             flush=True,
         )
         result.update(
-            {f"{clock}_litlab": litlab, f"{clock}_loop": loop, f"{clock}_ratio": litlab / loop}
+            {
+                f"{clock}_litlab": litlab,
+                f"{clock}_loop": loop,
+                f"{clock}_ratio": litlab / loop,
+                f"{clock}_lowest": min(ratios),
+                f"{clock}_highest": max(ratios),
+            }
         )
     return result
 
@@ -301,7 +307,8 @@ def loop_rows(
     target: float | None = LOOP_TARGET,
 ) -> list[dict[str, Any]]:
     """The cpu and wall rows of one `alternate` result, for `write_rows` (target None: a row
-    for information, with no target of its own)."""
+    for information, with no target of its own); `per_repeat` is the range of the paired
+    ratios, so a reader can tell a clear miss from one inside the machine's own noise."""
     return [
         {
             "bench": bench,
@@ -310,6 +317,7 @@ def loop_rows(
             "reference": result[f"{clock}_loop"],
             "reference_name": reference_name,
             "ratio": result[f"{clock}_ratio"],
+            "per_repeat": [result[f"{clock}_lowest"], result[f"{clock}_highest"]],
             "target": target,
         }
         for clock in ("cpu", "wall")

@@ -56,6 +56,7 @@ SUITE = [
     ("bench_export.py", ["--repeats", "5"], ["--quick"]),  # CPU inference, whatever --device
 ]
 AT_LEAST = ("samples/s",)  # measures where more is better
+BUDGET_S = 600  # the whole suite on 2 cores (issue 14)
 
 
 def meets(row: dict) -> bool | None:
@@ -67,18 +68,22 @@ def meets(row: dict) -> bool | None:
 
 
 def table(rows: list[dict]) -> str:
+    """The rows as Markdown; `per repeat` is the range of an epoch row's paired ratios (the
+    row itself is the median repeat), `-` for rows measured another way."""
     lines = [
-        "| bench | measure | litlab | reference | ratio | target | |",
-        "|---|---|---:|---:|---:|---:|---|",
+        "| bench | measure | litlab | reference | ratio | per repeat | target | |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
     ]
     for row in rows:
         bound = ">=" if row["measure"] in AT_LEAST else "<="
         target = "-" if row["target"] is None else f"{bound} {row['target']:g}"
         verdict = {None: "info", True: "ok", False: "MISSED"}[meets(row)]
+        low, high = [f"{r:.2f}" for r in row["per_repeat"]] if "per_repeat" in row else ["-"] * 2
+        spread = low if low == high else f"{low}-{high}"
         lines.append(
             f"| {row['bench']} | {row['measure']} | {row['litlab']:.4g} | "
             f"{row['reference']:.4g} ({row['reference_name']}) | {row['ratio']:.2f} | "
-            f"{target} | {verdict} |"
+            f"{spread} | {target} | {verdict} |"
         )
     return "\n".join(lines)
 
@@ -92,6 +97,7 @@ def main() -> None:
     args = parser.parse_args()
     rows_file = Path(tempfile.mkdtemp(prefix="bench-")) / "rows.jsonl"
     started = time.time()
+    took: list[str] = []
     for script, suite, quick in SUITE:
         if args.only and script not in args.only:
             continue
@@ -100,15 +106,23 @@ def main() -> None:
         if script != "bench_startup.py":
             argv += ["--device", args.device]
         print(f"\n=== {' '.join(argv[1:])}", flush=True)
+        began = time.time()
         subprocess.run(argv, check=True, cwd=BENCH.parent)
+        net = f" {argv[3]}" if script == "bench_mnist.py" else ""  # --nets cnn / mlp
+        took.append(f"{script}{net} {time.time() - began:.0f} s")
     rows = [json.loads(line) for line in rows_file.read_text().splitlines()]
     device = torch.cuda.get_device_name() if args.device == "cuda" else platform.processor()
     command = " ".join(["python bench/run_all.py", *sys.argv[1:]])
+    elapsed = time.time() - started
     header = (
         f"{datetime.date.today()}, `{command}`: torch {torch.__version__}, {os.cpu_count()} "
-        f"cpus ({device or platform.machine()}), {time.time() - started:.0f} s in all"
+        f"cpus ({device or platform.machine()}), {elapsed:.0f} s in all"
     )
-    report = f"{header}\n\n{table(rows)}\n"
+    budget = "" if args.quick or args.only or elapsed <= BUDGET_S else " (over the 10 minutes)"
+    footer = f"Seconds per script{budget}: {', '.join(took)}."
+    if args.quick:
+        footer += " --quick: tiny settings that check it all runs; its ratios say nothing."
+    report = f"{header}\n\n{table(rows)}\n\n{footer}\n"
     print(f"\n{report}")
     if args.out:
         Path(args.out).write_text(report)

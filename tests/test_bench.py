@@ -23,6 +23,8 @@ def assert_rows(rows_file: Path, benches: list[str]) -> None:
     for row in rows:
         assert row["ratio"] > 0 and row["litlab"] > 0 and row["reference"] > 0, row
         assert row["ratio"] == pytest.approx(row["litlab"] / row["reference"])
+        low, high = row["per_repeat"]  # the paired ratios' range holds the median repeat's
+        assert low <= row["ratio"] <= high, row
         # the MLP against a hand-written loop is for information (its target is step/mlp's)
         target = None if row["bench"] == "mnist/mlp" else 1.10
         assert row["reference_name"] == "hand-written loop" and row["target"] == target
@@ -89,7 +91,7 @@ def test_the_suite_table_marks_each_row_against_its_target_in_its_direction():
     sys.path.insert(0, str(REPO / "bench"))
     from run_all import table
 
-    def row(bench: str, measure: str, ratio: float, target: float | None) -> dict:
+    def row(bench: str, measure: str, ratio: float, target: float | None, **more) -> dict:
         return {
             "bench": bench,
             "measure": measure,
@@ -98,11 +100,13 @@ def test_the_suite_table_marks_each_row_against_its_target_in_its_direction():
             "reference_name": "ref",
             "ratio": ratio,
             "target": target,
+            **more,
         }
 
     lines = table(
         [
-            row("mnist/cnn", "cpu s/epoch", 1.05, 1.10),  # seconds: at most the target
+            # seconds: at most the target; an epoch row shows its per-repeat range
+            row("mnist/cnn", "cpu s/epoch", 1.05, 1.10, per_repeat=[0.987, 1.126]),
             row("mnist/mlp", "cpu s/epoch", 1.50, 1.10),
             row("data/mnist", "samples/s", 24.0, 5.0),  # throughput: at least the target
             row("data/series", "samples/s", 3.0, 5.0),
@@ -112,6 +116,7 @@ def test_the_suite_table_marks_each_row_against_its_target_in_its_direction():
     verdicts = [line.rsplit("|", 2)[-2].strip() for line in lines]
     assert verdicts == ["ok", "MISSED", "ok", "MISSED", "info"]
     assert "<= 1.1" in lines[0] and ">= 5" in lines[2] and "| - |" in lines[4]
+    assert "| 1.05 | 0.99-1.13 | <= 1.1 |" in lines[0] and "| 3.00 | - | >= 5 |" in lines[3]
 
 
 def test_startup_bench_times_the_help_against_import_torch(tmp_path):
