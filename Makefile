@@ -30,7 +30,7 @@ format: setup
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: setup  ## every benchmark, one table of ratios (bench/run_all.py; about 10 min on 2 cores)
+bench: setup  ## every benchmark, one table of ratios (bench/run_all.py; 5-13 min on 2 cores)
 	$(BIN)/python bench/run_all.py
 
 clean:
