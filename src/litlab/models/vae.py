@@ -149,7 +149,7 @@ class VAE(ReconstructionModel):
         metrics: nn.ModuleDict = getattr(self, f"{stage}_metrics")
         for name, value in values.items():
             metrics[name].update(value.detach(), weight=len(x))
-        if stage == "train" and self.hparams.warmup_epochs:
+        if "beta" in metrics:  # training with a warm-up (__init__)
             metrics["beta"].update(beta)  # not self.log: ~1 ms a step (docs/bench.md)
         if stage != "train" and batch_idx == 0:
             n = self.hparams.examples
