@@ -101,15 +101,16 @@ def main() -> None:
     for script, suite, quick in SUITE:
         if args.only and script not in args.only:
             continue
-        argv = [sys.executable, str(BENCH / script), *(quick if args.quick else suite)]
+        chosen = quick if args.quick else suite
+        argv = [sys.executable, str(BENCH / script), *chosen]
         argv += ["--json", str(rows_file)]
         if script != "bench_startup.py":
             argv += ["--device", args.device]
         print(f"\n=== {' '.join(argv[1:])}", flush=True)
         began = time.time()
         subprocess.run(argv, check=True, cwd=BENCH.parent)
-        net = f" {argv[3]}" if script == "bench_mnist.py" else ""  # --nets cnn / mlp
-        took.append(f"{script}{net} {time.time() - began:.0f} s")
+        nets = f" {chosen[chosen.index('--nets') + 1]}" if "--nets" in chosen else ""
+        took.append(f"{script}{nets} {time.time() - began:.0f} s")
     rows = [json.loads(line) for line in rows_file.read_text().splitlines()]
     device = torch.cuda.get_device_name() if args.device == "cuda" else platform.processor()
     command = " ".join(["python bench/run_all.py", *sys.argv[1:]])
