@@ -1,6 +1,6 @@
 """Serve a local web page for a checkpoint: `python demo.py ckpt_path=PATH [port=7860]`."""
 
-from litlab.commands import demo
+from litlab.tasks.demo import main
 
 if __name__ == "__main__":
-    demo()
+    main()

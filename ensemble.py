@@ -1,7 +1,6 @@
-"""Average checkpoints' test predictions: `python ensemble.py ckpts=[a.ckpt,b.ckpt]`
-(litlab-ensemble)."""
+"""Average checkpoints' test predictions: `python ensemble.py ckpts=[a.ckpt,b.ckpt]`."""
 
-from litlab.commands import ensemble
+from litlab.tasks.ensemble import main
 
 if __name__ == "__main__":
-    ensemble()
+    main()

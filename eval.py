@@ -1,6 +1,6 @@
 """Test a checkpoint: `python eval.py ckpt_path=outputs/.../checkpoints/last.ckpt`."""
 
-from litlab.commands import evaluate
+from litlab.tasks.evaluate import main
 
 if __name__ == "__main__":
-    evaluate()
+    main()

@@ -1,7 +1,6 @@
-"""Export a checkpoint: `python export.py ckpt_path=PATH format=onnx|torchscript|exported_program`
-(litlab-export)."""
+"""Export a checkpoint: `python export.py ckpt_path=PATH format=onnx|torchscript`."""
 
-from litlab.commands import export
+from litlab.tasks.export import main
 
 if __name__ == "__main__":
-    export()
+    main()

@@ -1,6 +1,6 @@
 """Draw images from a generative model: `python sample.py ckpt_path=PATH n=64 [out=grid.png]`."""
 
-from litlab.commands import sample
+from litlab.tasks.sample import main
 
 if __name__ == "__main__":
-    sample()
+    main()

@@ -45,7 +45,7 @@ def data_megabytes(data_dir: str) -> float:
 
 # the floor's import done as litlab's commands do it (litlab/startup.py)
 FROZEN_IMPORT = (
-    "from litlab.startup import task_imports\n"
+    "from litlab.preflight import task_imports\n"
     "with task_imports():\n"
     "    import pytorch_lightning, torch"
 )

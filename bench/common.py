@@ -30,8 +30,8 @@ from litlab.builders import (
     build_model,
     build_trainer,
 )
-from litlab.cli import without_null_groups
 from litlab.conf_dir import conf_dir
+from litlab.preflight import without_null_groups
 
 Spans = list[tuple[float, float]]  # (wall, cpu) seconds of each timed epoch
 Run = Callable[[], Spans]
@@ -177,7 +177,7 @@ class EpochTimer(pl.Callback):
 
 
 def build_litlab(overrides: list[str], tag: str) -> dict[str, Any]:
-    """Config, datamodule, model and trainer exactly as litlab.train.train builds them."""
+    """Config, datamodule, model and trainer as litlab.tasks.train.fit_and_test builds them."""
     out_dir = tempfile.mkdtemp(prefix=f"bench-{tag}-")
     cfg = compose_cfg(overrides, out_dir)
     pl.seed_everything(cfg.seed, verbose=False)

@@ -33,11 +33,12 @@ def warm_up() -> None:
     import torchmetrics  # noqa: F401
     import torchvision  # noqa: F401
 
-    import litlab.commands
-    import litlab.eval
-    import litlab.predict
-    import litlab.sample
-    import litlab.train  # noqa: F401
+    import litlab.builders
+    import litlab.outcome
+    import litlab.tasks.evaluate
+    import litlab.tasks.predict
+    import litlab.tasks.sample
+    import litlab.tasks.train  # noqa: F401
 
 
 def run_child(request: dict) -> int:

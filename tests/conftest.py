@@ -118,10 +118,10 @@ def compose_cfg(overrides: list[str], out_dir: Path, config_name: str = "train")
 
 def run_train(overrides: list[str], out_dir: Path) -> dict:
     """Train in this process, exactly as train.py would; returns the summary fields."""
-    from litlab.runner import run_task
-    from litlab.train import train
+    from litlab.outcome import run_task
+    from litlab.tasks.train import experiment
 
-    return run_task(compose_cfg(overrides, out_dir), train)
+    return run_task(compose_cfg(overrides, out_dir), experiment)
 
 
 def run_cli(

@@ -35,7 +35,7 @@ def test_classifier_under_ddp_keeps_global_batch_and_syncs_test_metrics(tmp_path
     assert last["global_step"] == single_process_steps
 
     # test/acc was synced over both halves of the test set: one process on the whole set agrees
-    from litlab.eval import evaluate
+    from litlab.tasks.evaluate import evaluate
 
     cfg = compose_cfg([f"ckpt_path={summary['best_checkpoint']}"], tmp_path / "eval", "eval")
     single = evaluate(cfg)["metrics"]
@@ -65,7 +65,7 @@ def test_detector_under_ddp_reports_the_map_of_one_process(tmp_path, mnist_dir, 
     # it learned something (one process, same settings: 0.33): the comparison below means something
     assert summary["metrics"]["test/map_50"] > 0.1
 
-    from litlab.eval import evaluate
+    from litlab.tasks.evaluate import evaluate
 
     monkeypatch.setenv("DATA_DIR", str(mnist_dir))
     cfg = compose_cfg([f"ckpt_path={summary['best_checkpoint']}"], tmp_path / "eval", "eval")

@@ -20,7 +20,7 @@ from sklearn.datasets import load_digits
 
 from litlab.conf_dir import conf_dir
 from litlab.errors import ConfigError
-from litlab.export import ExportError, export
+from litlab.exporting.checked import ExportError, export
 from litlab.exporting.graph import InferenceGraph, output_of
 from litlab.utils.checkpoints import load_model
 from tests.conftest import FEW_BATCHES, REPO, SHARED_DATA, run_train

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from litlab.cli import check_overrides
 from litlab.help import help_text
+from litlab.preflight import problem
 from tests.conftest import OFFLINE_SITE, QUIET_TRAIN, REPO, run_train
 
 TINY_RUN = [
@@ -165,8 +165,8 @@ def test_users_experiment_trains_the_users_net(user_conf, tmp_path, one_thread):
 
 
 def test_help_and_the_early_check_know_the_users_configs(user_conf):
-    assert check_overrides("train", [user_conf, "experiment=my_experiment"]) is None
-    assert check_overrides("train", [user_conf, "model/net=my_net"]) is None
+    assert problem("train", [user_conf, "experiment=my_experiment"]) is None
+    assert problem("train", [user_conf, "model/net=my_net"]) is None
     lines = help_text("train", [user_conf]).splitlines()
     assert any("my_experiment" in line and "My recipe" in line for line in lines)
     assert any("my_net" in line and "My one-hidden-layer MLP" in line for line in lines)

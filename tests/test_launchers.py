@@ -20,9 +20,9 @@ from omegaconf import DictConfig
 from submitit.core.utils import DelayedSubmission
 from submitit.slurm.slurm import SlurmExecutor
 
-from litlab import commands
 from litlab.conf_dir import conf_dir
 from litlab.resume import resume_overrides
+from litlab.tasks import train as train_task
 from tests.conftest import FEW_BATCHES, run_train
 from tests.probes import Probe
 
@@ -43,7 +43,7 @@ def submit(cfg: DictConfig, sweep: list[list[str]], monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(SlurmExecutor, "affinity", classmethod(lambda cls: 2))  # "srun is here"
     launcher = instantiate(cfg.hydra.launcher)
     context = HydraContext(config_loader=GlobalHydra.instance().hydra.config_loader, callbacks=None)
-    launcher.setup(hydra_context=context, task_function=commands.run_train, config=cfg)
+    launcher.setup(hydra_context=context, task_function=train_task.run, config=cfg)
     with pytest.raises(Submitted):
         launcher.launch(sweep, initial_job_idx=0)
     return scripts[0]

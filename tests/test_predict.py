@@ -15,8 +15,8 @@ from PIL import Image
 
 from litlab.data.table_encoding import ColumnTypes, TableEncoder
 from litlab.errors import ConfigError, DataError
-from litlab.predict import predict
 from litlab.predictions.tables import predict_rows
+from litlab.tasks.predict import predict
 from litlab.utils.checkpoints import load_model
 from litlab.utils.summary import read_summary
 from tests.conftest import run_cli, run_train
@@ -393,7 +393,7 @@ def test_a_series_csv_the_model_cannot_read_gets_one_sentence(sunspots, tmp_path
 
 def test_a_gan_is_sent_to_sample_py():
     from litlab.models.gan import GAN
-    from litlab.predict import writer_for
+    from litlab.tasks.predict import writer_for
 
     with pytest.raises(ConfigError, match=r"draw images with `python sample.py ckpt_path=...`"):
         writer_for(GAN.__new__(GAN))  # the task decides; no weights needed

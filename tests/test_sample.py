@@ -10,7 +10,7 @@ from omegaconf import OmegaConf
 from PIL import Image
 
 from litlab.errors import ConfigError
-from litlab.sample import sample
+from litlab.tasks.sample import sample
 from tests.conftest import run_cli, run_train
 
 SHORT = ["trainer.max_epochs=1", "trainer.limit_train_batches=2", "trainer.limit_val_batches=1"]

@@ -17,9 +17,9 @@ HEAVY = ("torch", "pytorch_lightning", "torchvision", "pandas", "sklearn", "stat
 PROBE = """
 import json, sys
 sys.argv = ["train.py", *json.loads(sys.argv[1])]
-from litlab.commands import train
+from litlab.tasks.train import main
 try:
-    train()
+    main()
 except SystemExit as exit:
     code = exit.code
 else:
@@ -72,7 +72,7 @@ def test_help_lists_each_group_choice_with_its_description():
 
 GC_PROBE = """
 import gc, json, weakref
-from litlab.startup import task_imports
+from litlab.preflight import task_imports
 
 class Node:
     pass

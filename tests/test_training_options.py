@@ -138,10 +138,10 @@ def test_no_schedule_keeps_the_rate(tmp_path):
 def test_onecycle_runs_its_whole_schedule(tmp_path):
     """total_steps: null is filled with the run's optimizer steps; PyTorch raises on a step past
     the end, so a run that finishes has walked exactly the whole schedule."""
-    from litlab.train import train
+    from litlab.tasks.train import experiment
 
     cfg = compose_cfg(["debug=limit", "model/scheduler=onecycle"], tmp_path)
-    train(cfg)
+    experiment(cfg)
     last = torch.load(tmp_path / "checkpoints" / "last.ckpt", weights_only=True)
     (sched,) = last["lr_schedulers"]
     assert sched["total_steps"] == 10  # 2 epochs x 5 batches

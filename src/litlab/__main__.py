@@ -2,20 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 
-from litlab import commands
-
-COMMANDS = {
-    "train": commands.train,
-    "eval": commands.evaluate,
-    "sample": commands.sample,
-    "predict": commands.predict,
-    "demo": commands.demo,
-    "export": commands.export,
-    "ensemble": commands.ensemble,
-    "report": commands.report,
-}
+COMMANDS = ("train", "eval", "sample", "predict", "demo", "export", "ensemble", "report")
+MODULES = {"eval": "evaluate"}  # the command's name where its module's differs
 
 
 def main() -> None:
@@ -25,7 +16,7 @@ def main() -> None:
         print(f"error: python -m litlab takes a command first: one of {choices}.", file=sys.stderr)
         raise SystemExit(2)
     sys.argv = [f"litlab-{name}", *sys.argv[2:]]
-    COMMANDS[name]()
+    importlib.import_module(f"litlab.tasks.{MODULES.get(name, name)}").main()
 
 
 if __name__ == "__main__":

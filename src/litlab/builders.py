@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import hydra
 import pytorch_lightning as pl
 from hydra.core.hydra_config import HydraConfig
-from hydra.errors import InstantiationException
 from omegaconf import DictConfig
-from pytorch_lightning.callbacks import LearningRateMonitor, ProgressBar
+from pytorch_lightning.callbacks import LearningRateMonitor, ModelCheckpoint, ProgressBar
 from pytorch_lightning.loggers import Logger
 
 from litlab.callbacks.figures import FigureCallback
@@ -21,12 +21,21 @@ from litlab.data.base import LitDataModule
 from litlab.data.spec import DataSpec
 from litlab.errors import ConfigError
 from litlab.models.base import LitModule
-from litlab.runner import user_error
 from litlab.utils.checkpoints import AtomicCheckpointIO
 from litlab.utils.config import plain, resolved_config
 from litlab.utils.cuda_check import plain_check_without_devices
 
 log = logging.getLogger(__name__)
+
+
+@dataclass
+class Fitted:
+    """What one fit-and-test leaves: its summary fields and the objects that made them."""
+
+    summary: dict[str, Any]
+    model: LitModule
+    datamodule: LitDataModule
+    trainer: pl.Trainer
 
 
 def group_choice(group: str, fallback: str = "") -> str:
@@ -38,24 +47,10 @@ def group_choice(group: str, fallback: str = "") -> str:
     return fallback
 
 
-def instantiate(conf: Any, what: str, **kwargs: Any) -> Any:
-    """`hydra.utils.instantiate`, with a config the target rejects reported in one sentence."""
-    try:
-        return hydra.utils.instantiate(conf, **kwargs)
-    except InstantiationException as exc:
-        cause = exc.__cause__
-        if cause is None or user_error(cause) is not None:
-            raise
-        first = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
-        raise ConfigError(
-            f"the {what} config ({conf.get('_target_')}) was rejected: {first}"
-        ) from exc
-
-
 def build_datamodule(cfg: DictConfig, stage: str = "fit") -> LitDataModule:
     """Instantiate the data config, make sure the data is there, and set it up for `stage`."""
     log.info("Data: %s", cfg.data._target_)
-    datamodule: LitDataModule = instantiate(cfg.data, "data")
+    datamodule: LitDataModule = hydra.utils.instantiate(cfg.data)
     datamodule.prepare_data()
     if (cfg.get("cv") or {}).get("fold") is not None:  # one fold of a cross-validation
         from litlab.cv.splits import select_fold
@@ -82,8 +77,8 @@ def build_model(cfg: DictConfig, spec: DataSpec) -> LitModule:
     model_cls.check_fits(spec, group_choice("model"), group_choice("data"))
     model_cls.adapt_config(cfg)
     log.info("Model: %s on %s", cfg.model._target_, spec.input_shape)
-    model: LitModule = instantiate(
-        model_arguments(cfg.model), "model", spec=spec.to_dict(), _recursive_=False, _convert_="all"
+    model: LitModule = hydra.utils.instantiate(
+        model_arguments(cfg.model), spec=spec.to_dict(), _recursive_=False, _convert_="all"
     )
     model.litlab_config = resolved_config(cfg)
     model.litlab_overrides = task_overrides()
@@ -111,7 +106,7 @@ def build_callbacks(
     for name, conf in (cfg.get("callbacks") or {}).items():
         if conf is None or "_target_" not in conf:
             continue
-        callback = instantiate(conf, f"callbacks.{name}")
+        callback = hydra.utils.instantiate(conf)
         if isinstance(callback, LearningRateMonitor) and not with_logger:
             continue  # it needs a logger to write to
         if isinstance(callback, ProgressBar) and not progress_bar:
@@ -125,7 +120,7 @@ def build_callbacks(
 
 def build_loggers(cfg: DictConfig) -> list[Logger]:
     return [
-        instantiate(conf, f"logger.{name}")
+        hydra.utils.instantiate(conf)
         for name, conf in (cfg.get("logger") or {}).items()
         if conf is not None and "_target_" in conf
     ]
@@ -135,9 +130,8 @@ def build_trainer(
     cfg: DictConfig, callbacks: list[pl.Callback], loggers: list[Logger]
 ) -> pl.Trainer:
     plain_check_without_devices()
-    return instantiate(
+    return hydra.utils.instantiate(
         cfg.trainer,
-        "trainer",
         callbacks=callbacks,
         logger=loggers or False,
         plugins=[AtomicCheckpointIO()],
@@ -153,3 +147,16 @@ def existing_checkpoint(path: Any) -> str | None:
     if not Path(path).is_file():
         raise ConfigError(f"ckpt_path={path} does not exist; give the path of a .ckpt file.")
     return str(path)
+
+
+def monitored_checkpoint(trainer: pl.Trainer) -> ModelCheckpoint | None:
+    """The checkpoint callback that keeps the best by the model's monitor, if there is one."""
+    return next(
+        (c for c in trainer.callbacks if isinstance(c, ModelCheckpoint) and c.monitor), None
+    )
+
+
+def best_checkpoint(trainer: pl.Trainer) -> str | None:
+    """The path of the best checkpoint by the model's monitor that this fit wrote, if any."""
+    checkpoint = monitored_checkpoint(trainer)
+    return checkpoint.best_model_path or None if checkpoint else None

@@ -4,7 +4,7 @@ validation epoch, and stop the run when the study's pruner says the trial is unp
 The trial is found in the study's storage by its number, which is the job's number (the
 sweeper names each job after its trial), so a job needs no more than its saved config to find
 it. Optuna is imported only when a search builds this callback. The raised `optuna.TrialPruned`
-carries the metrics so far; `litlab.runner.run_task` records the run as `pruned`.
+carries the metrics so far; `litlab.outcome.run_task` records the run as `pruned`.
 """
 
 from __future__ import annotations

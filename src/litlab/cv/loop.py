@@ -1,5 +1,6 @@
 """The CV driver: one complete run per fold in `<run>/folds/<k>/`, through the same
-`fit_and_test` as a single run, then the folds' statistics, ensemble and stacking.
+`fit_and_test` as a single run (the train task hands it over), then the folds' statistics,
+ensemble and stacking.
 
 Each fold's config is the run's own plus `cv.fold=k` (and its folder), so the fold's
 `.hydra/` and checkpoints describe it fully: `build_datamodule` recomputes the same fold from
@@ -11,21 +12,20 @@ from __future__ import annotations
 import copy
 import logging
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hydra.core.hydra_config import HydraConfig
+import hydra
 from omegaconf import DictConfig, OmegaConf, open_dict
-from pytorch_lightning.callbacks import ModelCheckpoint
 
-from litlab.builders import instantiate
+from litlab.builders import Fitted, monitored_checkpoint, task_overrides
 from litlab.cv import ensemble, figures, stats
 from litlab.cv.members import Predictions, predict_split
 from litlab.cv.splits import fold_indices
 from litlab.cv.stacking import stack
 from litlab.errors import ConfigError
-from litlab.runner import explained, record
-from litlab.train import Fitted, fit_and_test
+from litlab.outcome import explained, record
 from litlab.utils.config import plain
 from litlab.utils.csv_rows import write_rows
 from litlab.utils.loggers import finish_wandb
@@ -45,12 +45,6 @@ def fold_config(cfg: DictConfig, k: int, folder: Path, group: str) -> DictConfig
     return fold
 
 
-def task_overrides() -> list[str]:
-    if not HydraConfig.initialized():
-        return []
-    return [str(o) for o in HydraConfig.get().overrides.task]
-
-
 def write_hydra_files(cfg: DictConfig, folder: Path, overrides: list[str]) -> None:
     """`.hydra/config.yaml` (the fold's config) and `overrides.yaml` (the command's, plus
     `cv.fold=k`, which the report reads as a repeat)."""
@@ -64,18 +58,18 @@ def write_hydra_files(cfg: DictConfig, folder: Path, overrides: list[str]) -> No
 def fold_score(fitted: Fitted) -> tuple[str, float | None]:
     """The monitored metric of the checkpoint the fold selected on its val fold."""
     monitor = fitted.summary["monitor"]
-    checkpoint = next(
-        (c for c in fitted.trainer.callbacks if isinstance(c, ModelCheckpoint) and c.monitor),
-        None,
-    )
+    checkpoint = monitored_checkpoint(fitted.trainer)
     if checkpoint is not None and checkpoint.best_model_score is not None:
         return monitor, float(checkpoint.best_model_score)
     value = fitted.summary["metrics"].get(monitor)  # no checkpointing: the last epoch's value
     return monitor, None if value is None else float(value)
 
 
+FitAndTest = Callable[[DictConfig], Fitted]
+
+
 def run_fold(
-    cfg: DictConfig, k: int, folder: Path, sizes: tuple[int, int]
+    cfg: DictConfig, k: int, folder: Path, sizes: tuple[int, int], fit_and_test: FitAndTest
 ) -> tuple[dict[str, Any], Predictions, Predictions]:
     """Train and test fold `k`; write its summary; return it with the fold model's test and
     out-of-fold (val) predictions."""
@@ -108,7 +102,7 @@ def run_fold(
     return summary, test, out_of_fold
 
 
-def cross_validate(cfg: DictConfig) -> dict[str, Any]:
+def cross_validate(cfg: DictConfig, fit_and_test: FitAndTest) -> dict[str, Any]:
     """Every fold, then the summary fields of the CV run: per-fold scores, their mean, std
     (and 95% interval for the bootstrap), the fold ensemble and the stacking."""
     if cfg.get("ckpt_path") or not cfg.get("train", True) or not cfg.get("test", True):
@@ -117,7 +111,7 @@ def cross_validate(cfg: DictConfig) -> dict[str, Any]:
             "train=false and test=false from the command."
         )
     folder = Path(cfg.paths.output_dir)
-    datamodule = instantiate(cfg.data, "data")
+    datamodule = hydra.utils.instantiate(cfg.data)
     datamodule.prepare_data()
     kind, folds = fold_indices(cfg.cv, datamodule)
     bootstrap = bool(cfg.cv.get("bootstrap"))
@@ -125,7 +119,7 @@ def cross_validate(cfg: DictConfig) -> dict[str, Any]:
     summaries, tests, out_of_folds = [], [], []
     for k, (train, val) in enumerate(folds):
         summary, test, out_of_fold = run_fold(
-            cfg, k, folder / "folds" / str(k), (len(train), len(val))
+            cfg, k, folder / "folds" / str(k), (len(train), len(val)), fit_and_test
         )
         summaries.append(summary)
         tests.append(test)

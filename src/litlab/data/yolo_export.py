@@ -67,8 +67,9 @@ def yolo_line(box: list[float], label: int, width: int, height: int) -> str:
 
 def compose_datamodule(overrides: list[str]) -> DetectionDataModule:
     """The datamodule `python train.py <overrides>` would build (default data=mnist_detection)."""
-    from litlab.builders import instantiate
-    from litlab.cli import explain
+    import hydra.utils
+
+    from litlab.errors import explain
 
     if not any(o.startswith("data=") for o in overrides):
         overrides = ["data=mnist_detection", *overrides]
@@ -77,7 +78,7 @@ def compose_datamodule(overrides: list[str]) -> DetectionDataModule:
             cfg = compose("train", overrides=overrides)
     except HydraException as exc:
         raise ConfigError(explain(exc, overrides)) from None
-    datamodule = instantiate(cfg.data, "data")
+    datamodule = hydra.utils.instantiate(cfg.data)
     if not isinstance(datamodule, DetectionDataModule):
         raise ConfigError(f"{cfg.data._target_} has no boxes; choose a detection set (data=...).")
     return datamodule
@@ -85,7 +86,7 @@ def compose_datamodule(overrides: list[str]) -> DetectionDataModule:
 
 def main(argv: list[str] | None = None) -> None:
     """`litlab-export-yolo OUT_DIR [overrides]`: one sentence and exit 1 on bad input."""
-    from litlab.runner import config_error, user_error
+    from litlab.errors import explain
 
     args = sys.argv[1:] if argv is None else argv
     if args and args[0] in ("-h", "--help"):
@@ -97,10 +98,10 @@ def main(argv: list[str] | None = None) -> None:
     try:
         out = write_yolo_folder(compose_datamodule(args[1:]), args[0])
     except Exception as exc:
-        problem = user_error(exc) or config_error(exc)
-        if problem is None:
+        reason = explain(exc)
+        if reason is None:
             raise
-        print(f"error: {problem}", file=sys.stderr)
+        print(f"error: {reason}", file=sys.stderr)
         sys.exit(1)
     counts = ", ".join(f"{len(list((out / 'images' / s).glob('*.png')))} {s}" for s in SPLITS)
     print(f"Wrote {out} ({counts} images; data.yaml names the classes)")

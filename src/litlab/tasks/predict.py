@@ -12,16 +12,36 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import hydra
 from omegaconf import DictConfig
 
+from litlab.conf_dir import conf_dir
 from litlab.errors import ConfigError
-from litlab.models.base import LitModule
-from litlab.utils.checkpoints import load_model
+from litlab.preflight import check_command_line, task_imports
+
+if TYPE_CHECKING:
+    from litlab.models.base import LitModule
 
 log = logging.getLogger(__name__)
 
-Writer = Callable[[LitModule, Path, Path, DictConfig], Path]
+
+def main() -> None:
+    """`litlab-predict`: a trained model's predictions on images, CSV rows or a series."""
+    check_command_line("predict", summary=False)
+    run()
+
+
+@hydra.main(version_base="1.3", config_path=conf_dir(), config_name="predict")
+def run(cfg: DictConfig) -> None:
+    with task_imports():
+        from litlab.outcome import run_or_explain
+
+    run_or_explain(predict, cfg)
+
+
+Writer = Callable[["LitModule", Path, Path, DictConfig], Path]
 
 
 def image_task(write: Callable[[LitModule, list, Path, DictConfig], Path]) -> Writer:
@@ -65,6 +85,7 @@ def writer_for(model: LitModule) -> Writer:
 def predict(cfg: DictConfig) -> Path:
     """Load the checkpoint's model, run it over the inputs, write what its task writes."""
     from litlab.predictions.output import default_output
+    from litlab.utils.checkpoints import load_model
 
     model = load_model(cfg.ckpt_path, cfg.device)
     writer = writer_for(model)
@@ -74,3 +95,7 @@ def predict(cfg: DictConfig) -> Path:
     log.info("Predictions for %s in %s", inputs, written)
     print(written)
     return written
+
+
+if __name__ == "__main__":
+    main()

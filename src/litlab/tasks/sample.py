@@ -8,21 +8,40 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pytorch_lightning as pl
-import torch
+import hydra
 from omegaconf import DictConfig
-from torchvision.utils import save_image
 
+from litlab.conf_dir import conf_dir
 from litlab.errors import ConfigError
-from litlab.utils.checkpoints import load_model, run_folder
-from litlab.utils.config import plain
+from litlab.preflight import check_command_line, task_imports
+
+if TYPE_CHECKING:
+    import pytorch_lightning as pl
+    import torch
 
 log = logging.getLogger(__name__)
 
 
+def main() -> None:
+    """`litlab-sample`: a PNG grid of a generative model's images."""
+    check_command_line("sample", summary=False)  # sampling leaves no run folder
+    run()
+
+
+@hydra.main(version_base="1.3", config_path=conf_dir(), config_name="sample")
+def run(cfg: DictConfig) -> None:
+    with task_imports():
+        from litlab.outcome import run_or_explain
+
+    run_or_explain(sample, cfg)
+
+
 def default_output(ckpt: Path, n: int) -> Path:
     """`<run folder>/figures/samples_<ckpt name>.png` for `<run folder>/checkpoints/*.ckpt`."""
+    from litlab.utils.checkpoints import run_folder
+
     run = run_folder(ckpt)
     return run / "figures" / f"samples_{ckpt.stem}_n{n}.png"
 
@@ -31,6 +50,9 @@ def draw(
     model: pl.LightningModule, n: int, seed: int, labels: torch.Tensor | None = None
 ) -> torch.Tensor:
     """`n` images (n, C, H, W) in [0, 1] from a generative model, the same for the same seed."""
+    import pytorch_lightning as pl
+    import torch
+
     pl.seed_everything(seed, verbose=False)
     generator = torch.Generator(model.device.type).manual_seed(seed)
     with torch.no_grad():
@@ -39,6 +61,12 @@ def draw(
 
 def sample(cfg: DictConfig) -> Path:
     """Load the model class recorded in the checkpoint, draw `cfg.n` images, write the grid."""
+    import torch
+    from torchvision.utils import save_image
+
+    from litlab.utils.checkpoints import load_model
+    from litlab.utils.config import plain
+
     if cfg.n < 1:
         raise ConfigError(f"n must be a positive number of images, got {cfg.n}.")
     model = load_model(cfg.ckpt_path, cfg.device)
@@ -57,3 +85,7 @@ def sample(cfg: DictConfig) -> Path:
     log.info("Wrote %d samples to %s", cfg.n, out)
     print(out)
     return out
+
+
+if __name__ == "__main__":
+    main()

@@ -8,20 +8,35 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import hydra
 from omegaconf import DictConfig, OmegaConf
 
-from litlab.builders import build_datamodule
-from litlab.cv.ensemble import average, print_table, write_table
-from litlab.cv.members import predict_split
+from litlab.conf_dir import conf_dir
 from litlab.errors import ConfigError
-from litlab.utils.checkpoints import load_model, read_checkpoint
+from litlab.preflight import check_command_line, task_imports
 
 log = logging.getLogger(__name__)
+
+
+def main() -> None:
+    """`litlab-ensemble`: the mean prediction of several checkpoints on their test set."""
+    check_command_line("ensemble", summary=False)
+    run()
+
+
+@hydra.main(version_base="1.3", config_path=conf_dir(), config_name="ensemble")
+def run(cfg: DictConfig) -> None:
+    with task_imports():
+        from litlab.outcome import run_or_explain
+
+    run_or_explain(ensemble, cfg)
 
 
 def member_data(cfg: DictConfig, ckpt: str) -> DictConfig:
     """The checkpoint's own data config (and its CV fold, if any), reading from this
     machine's `paths.data_dir`."""
+    from litlab.utils.checkpoints import read_checkpoint
+
     stored = read_checkpoint(ckpt).get("litlab_config") or {}
     if "data" not in stored:
         raise ConfigError(f"{ckpt} does not record its data, so it has no test set to join.")
@@ -33,6 +48,11 @@ def member_data(cfg: DictConfig, ckpt: str) -> DictConfig:
 def ensemble(cfg: DictConfig) -> dict[str, Any]:
     """Each checkpoint's test predictions on its own rebuilt data, averaged; the table is
     printed and written to `out/ensemble.csv` (and the numbers to `out/ensemble.json`)."""
+    from litlab.builders import build_datamodule
+    from litlab.cv.ensemble import average, print_table, write_table
+    from litlab.cv.members import predict_split
+    from litlab.utils.checkpoints import load_model
+
     paths = [str(p) for p in cfg.ckpts or []]
     if len(paths) < 2:
         raise ConfigError(f"ckpts lists {len(paths)} checkpoint(s); an ensemble needs two or more.")
@@ -57,3 +77,7 @@ def ensemble(cfg: DictConfig) -> dict[str, Any]:
     print_table(result)
     log.info("Ensemble table: %s", out / "ensemble.csv")
     return result
+
+
+if __name__ == "__main__":
+    main()

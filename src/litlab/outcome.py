@@ -1,4 +1,4 @@
-"""Run a task so that every outcome, good or bad, leaves an honest `summary.json`."""
+"""Every outcome of a run, good or bad, leaves an honest `summary.json`."""
 
 from __future__ import annotations
 
@@ -10,14 +10,12 @@ from collections.abc import Callable
 from typing import Any
 
 from hydra.core.hydra_config import HydraConfig
-from hydra.errors import HydraException
 from hydra.types import RunMode
 from omegaconf import DictConfig
-from omegaconf.errors import OmegaConfBaseException
 from pytorch_lightning.utilities import rank_zero_only
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
-from litlab.errors import ConfigError, LitlabError
+from litlab.errors import explain
 from litlab.utils.loggers import finish_wandb
 from litlab.utils.run_record import run_record
 from litlab.utils.summary import write_summary
@@ -25,47 +23,24 @@ from litlab.utils.wandb_summary import publish_summary
 
 log = logging.getLogger(__name__)
 
-# errors of the config itself (a value that does not resolve, a key that is not there),
-# whichever code met them first: they get one sentence like every other config mistake
-CONFIG_ERRORS = (OmegaConfBaseException, HydraException)
-
-
-def user_error(exc: BaseException) -> LitlabError | None:
-    """The LitlabError behind `exc`, also when Hydra or Lightning wrapped it."""
-    seen = set()
-    while exc is not None and id(exc) not in seen:
-        if isinstance(exc, LitlabError):
-            return exc
-        seen.add(id(exc))
-        exc = exc.__cause__ or exc.__context__
-    return None
-
 
 def run_or_explain(task: Callable[[DictConfig], Any], cfg: DictConfig) -> Any:
-    """Run a script that leaves no run folder (sample, predict): a user's mistake is one
+    """Run a command that leaves no run folder (sample, predict): a user's mistake is one
     sentence on stderr and exit 1, anything else the traceback it is."""
     try:
         return task(cfg)
     except Exception as exc:
-        problem = user_error(exc)
-        if problem is None:
+        reason = explain(exc)
+        if reason is None:
             raise
-        print(f"error: {problem}", file=sys.stderr)
+        print(f"error: {reason}", file=sys.stderr)
         sys.exit(1)
 
 
-def config_error(exc: BaseException) -> ConfigError | None:
-    """A config error (OmegaConf, Hydra) that no litlab code explained, in one sentence."""
-    if not isinstance(exc, CONFIG_ERRORS):
-        return None
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return ConfigError(f"the config does not work: {first.rstrip('.')}.")
-
-
-def explained(exc: BaseException) -> tuple[LitlabError | None, str]:
-    """The user's mistake behind `exc` (None for a bug), and the reason a summary records."""
-    problem = user_error(exc) or config_error(exc)
-    return problem, str(problem) if problem else f"{type(exc).__name__}: {exc}"
+def explained(exc: BaseException) -> tuple[bool, str]:
+    """Whether `exc` is the user's mistake (not a bug), and the reason a summary records."""
+    reason = explain(exc)
+    return reason is not None, reason or f"{type(exc).__name__}: {exc}"
 
 
 def interrupted(exc: SIGTERMException) -> tuple[str, int]:
@@ -135,7 +110,7 @@ def run_task(cfg: DictConfig, task: Callable[[DictConfig], dict[str, Any]]) -> d
 def ended_badly(cfg: DictConfig, exc: BaseException, start: float) -> dict[str, Any]:
     """`run_task`'s ending for a run that raised: failed or interrupted (see there)."""
     folder = cfg.paths.output_dir
-    problem, reason = explained(exc)
+    users, reason = explained(exc)
     status, code = "failed", 1
     if isinstance(exc, KeyboardInterrupt):  # Ctrl-C: stopped, like a signal, not failed
         status, reason, code = "interrupted", "interrupted by the user (Ctrl-C)", 130
@@ -147,10 +122,10 @@ def ended_badly(cfg: DictConfig, exc: BaseException, start: float) -> dict[str, 
         publish_summary(folder, cfg.paths.get("figures_dir"))
     finish_wandb()
     if status == "failed" and isinstance(exc, Exception) and in_multirun():
-        log.error("Job failed: %s", reason, exc_info=problem is None)
+        log.error("Job failed: %s", reason, exc_info=not users)
         print(f"error: {reason}", file=sys.stderr)
         return {"status": "failed", "error": reason, "metrics": {}}
-    if problem is None and status != "interrupted":
+    if not users and status != "interrupted":
         raise
     log.error(reason)
     print(f"error: {reason}", file=sys.stderr)

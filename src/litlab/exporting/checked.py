@@ -1,5 +1,5 @@
-"""`python export.py ckpt_path=... format=onnx|torchscript|exported_program` / `litlab-export`:
-a checkpoint's model as one file another runtime loads, checked before it is kept.
+"""A checkpoint's model as one file another runtime loads (`python export.py`), checked
+before it is kept.
 
 The file takes what a deployer has (pixels in [0, 1], windows in the series' units) and gives
 what they want (probabilities, values in the target's units, reconstructions): the data's

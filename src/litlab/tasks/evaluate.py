@@ -5,28 +5,51 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-import pytorch_lightning as pl
+import hydra
 from omegaconf import DictConfig, OmegaConf, open_dict
 
-from litlab.builders import (
-    build_callbacks,
-    build_datamodule,
-    build_loggers,
-    build_trainer,
-    existing_checkpoint,
-    group_choice,
-)
-from litlab.data.spec import DataSpec
+from litlab.conf_dir import conf_dir
 from litlab.errors import ConfigError, IncompatibleError
-from litlab.utils.checkpoints import model_class, read_checkpoint
-from litlab.utils.summary import stage_metrics
+from litlab.preflight import check_command_line, task_imports
 
 log = logging.getLogger(__name__)
+
+
+def main() -> None:
+    """`litlab-eval`: test a checkpoint on its data (or another)."""
+    check_command_line("eval")
+    run()
+
+
+@hydra.main(version_base="1.3", config_path=conf_dir(), config_name="eval")
+def run(cfg: DictConfig) -> None:
+    with task_imports():
+        from litlab.outcome import run_task
+
+    if cfg.get("print_config"):
+        from litlab.utils.print_config import print_config_tree
+
+        print_config_tree(cfg)
+    run_task(cfg, evaluate)
 
 
 def evaluate(cfg: DictConfig) -> dict[str, Any]:
     """Rebuild the model from the checkpoint and test it on the data it was trained on, or on
     `data=...` when given."""
+    import pytorch_lightning as pl
+
+    from litlab.builders import (
+        build_callbacks,
+        build_datamodule,
+        build_loggers,
+        build_trainer,
+        existing_checkpoint,
+        group_choice,
+    )
+    from litlab.data.spec import DataSpec
+    from litlab.utils.checkpoints import model_class, read_checkpoint
+    from litlab.utils.summary import stage_metrics
+
     path = existing_checkpoint(cfg.ckpt_path)
     if path is None or path in ("last", "best"):
         raise ConfigError("eval needs ckpt_path=<path to a .ckpt file>.")
@@ -61,3 +84,7 @@ def evaluate(cfg: DictConfig) -> dict[str, Any]:
         "metrics": stage_metrics(trainer.callback_metrics),
         "best_checkpoint": path,
     }
+
+
+if __name__ == "__main__":
+    main()
