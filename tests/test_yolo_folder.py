@@ -92,7 +92,7 @@ def test_a_letterboxed_image_keeps_its_box_on_its_pixels(tmp_path):
         (folder / "labels" / "train" / f"{name}.txt").write_text(line)
     module = YOLOFolderDataModule(str(folder), image_size=32, channels=1)
     module.class_names = ("box", "other")
-    train = module.read_split("train")
+    train = module.read_split(module.annotations("train"), "train")
     for image, target in zip(train.images, train.targets(), strict=True):
         (x1, y1, x2, y2) = target["boxes"][0].tolist()
         inside = image[0, int(y1) + 2 : int(y2) - 1, int(x1) + 2 : int(x2) - 1]
@@ -245,3 +245,53 @@ def test_the_export_command_refuses_data_without_boxes(tmp_path, capsys):
         export_main([str(tmp_path / "out"), "data=mnist"])
     assert stop.value.code == 1
     assert "has no boxes" in capsys.readouterr().err
+
+
+def sized_folder(root: Path, sizes: list[tuple[int, int]]) -> Path:
+    """A YOLO folder whose training images have these (w, h) sizes, one box each."""
+    folder = write_folder(root, {"val": 1})
+    for i, size in enumerate(sizes):
+        line = write_image(folder / "images" / "train" / f"s{i}.png", size, RECT)
+        (folder / "labels" / "train" / f"s{i}.txt").parent.mkdir(parents=True, exist_ok=True)
+        (folder / "labels" / "train" / f"s{i}.txt").write_text(line)
+    return folder
+
+
+def composed_datamodule(overrides: list[str], tmp_path: Path) -> YOLOFolderDataModule:
+    """The datamodule `python train.py <overrides>` builds from conf/data/yolo_folder.yaml."""
+    import hydra.utils
+
+    from tests.conftest import compose_cfg
+
+    return hydra.utils.instantiate(compose_cfg(overrides, tmp_path / "run").data)
+
+
+def test_the_image_size_follows_the_images_unless_given(tmp_path, caplog):
+    folder = sized_folder(tmp_path / "set", [(96, 64), (64, 96), (80, 40)])
+    caplog.set_level(logging.INFO, logger="litlab.data.box_folder")
+    module = composed_datamodule(["data=yolo_folder", f"data.path={folder}"], tmp_path)
+    module.setup("fit")
+    assert module.image_size == 96 and module.spec.input_shape == (3, 96, 96)
+    assert "Image size: 96 (the images' largest side, rounded up to 32)" in caplog.text
+    # boxes still land on their pixels at the chosen size (a 96x64 image fills the width)
+    first = module.train_set.targets()[0]["boxes"][0]
+    assert torch.allclose(first, torch.tensor([4.0, 6.0 + 16, 14.0, 20.0 + 16]))
+
+    given = ["data=yolo_folder", f"data.path={folder}", "data.image_size=128"]
+    module = composed_datamodule(given, tmp_path)
+    module.setup("fit")
+    assert module.spec.input_shape == (3, 128, 128)
+
+    folder = sized_folder(tmp_path / "odd", [(70, 50)])
+    module = YOLOFolderDataModule(str(folder), channels=1)
+    module.setup("fit")
+    assert module.image_size == 96  # 70 rounded up to 32
+
+
+def test_a_large_image_caps_the_chosen_size_at_640(tmp_path, caplog):
+    folder = sized_folder(tmp_path / "set", [(1000, 200), (64, 64)])
+    caplog.set_level(logging.INFO, logger="litlab.data.box_folder")
+    module = YOLOFolderDataModule(str(folder), channels=1)
+    module.setup("fit")
+    assert module.spec.input_shape == (1, 640, 640)
+    assert "Image size: 640" in caplog.text and "1000 px" in caplog.text

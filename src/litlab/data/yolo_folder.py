@@ -1,14 +1,15 @@
-"""Your own detection data in the YOLO folder layout (as ultralytics writes it), read into memory.
+"""Your own detection data in the YOLO folder layout (as ultralytics writes it, or Roboflow's
+YOLO export), read into memory.
 
     DIR/data.yaml                       names: [cat, dog]  (or {0: cat, 1: dog})
     DIR/images/{train,val,test}/*.png   also .jpg .jpeg .bmp .tif .tiff .webp; subfolders too
     DIR/labels/{train,val,test}/*.txt   one `class cx cy w h` line per box, normalised to [0, 1]
 
+or, as Roboflow exports it, `DIR/{train,valid,test}/images/` beside
+`DIR/{train,valid,test}/labels/`.
 A label file shares its image's path below the split folder, with `.txt`. An image without a
-label file, or with an empty one, is an image without objects. Every image is letterboxed to an
-`image_size` square (resized keeping its aspect ratio, centred, padded with black: the same
-`litlab.data.letterbox` that prediction applies to new images) and the whole set is held as
-uint8, like the other image datamodules: N x channels x image_size**2 bytes.
+label file, or with an empty one, is an image without objects. Images are letterboxed and held
+in memory by `litlab.data.box_folder`, as for every annotated folder.
 Anything that would give a wrong box stops the run with a `DataError` naming the file and line.
 """
 
@@ -17,23 +18,27 @@ from __future__ import annotations
 import logging
 import math
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-import torch
 import yaml
-from PIL import Image, ImageOps
 
-from litlab.data.base import split_generator
-from litlab.data.detection import BoxSet, DetectionDataModule, pad_boxes
-from litlab.data.letterbox import letterbox
-from litlab.errors import ConfigError, DataError
+from litlab.data.box_folder import (
+    IMAGE_SUFFIXES,
+    Annotated,
+    BoxFolderDataModule,
+    image_files,
+    read_image,
+)
+from litlab.errors import DataError
+
+__all__ = ["YOLOFolderDataModule", "image_files", "read_image", "read_names"]
 
 log = logging.getLogger(__name__)
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 TOLERANCE = 1e-6  # how far outside [0, 1] a normalised coordinate may stray (float rounding)
 EDGE_TOLERANCE = 1e-3  # a box edge further out than this past the image is counted when clipped
+# split -> the folder names it has in Roboflow's export
+ROBOFLOW_SPLITS = {"train": "train", "val": "valid", "test": "test"}
 
 
 def read_names(root: Path) -> tuple[str, ...]:
@@ -103,97 +108,46 @@ def parse_label_file(file: Path, num_classes: int) -> np.ndarray:
     return np.array(rows, dtype=np.float64).reshape(-1, 5)
 
 
-def read_image(file: Path, mode: str) -> Image.Image:
-    """The image in `file` in `mode` ("L" or "RGB"), turned upright by its EXIF orientation as
-    the tools that drew its boxes showed it."""
-    try:
-        with Image.open(file) as opened:
-            return ImageOps.exif_transpose(opened).convert(mode)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise DataError(
-            f"{file} is not an image that can be decoded ({type(exc).__name__})."
-        ) from None
-
-
-def image_files(folder: Path) -> list[Path]:
-    """The images below `folder`, sorted; other files are counted in a warning."""
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith("."))
-    images = [p for p in files if p.suffix.lower() in IMAGE_SUFFIXES]
-    if len(files) > len(images):
-        log.warning(
-            "%d files in %s are not images (%s): skipped.",
-            len(files) - len(images),
-            folder,
-            " ".join(IMAGE_SUFFIXES),
-        )
-    return images
-
-
-class YOLOFolderDataModule(DetectionDataModule):
-    """Images and boxes from a YOLO-layout folder (see the module docstring).
-
-    With no `images/val`, validation images are cut from train (`val_size`, by `split_seed`, the
-    same on every run); with no `images/test`, the test split is the validation split (a warning
-    says so). `channels` 1 reads images as grey ("L"), 3 as RGB.
+class YOLOFolderDataModule(BoxFolderDataModule):
+    """Images and boxes from a YOLO-layout folder (see the module docstring), the ultralytics
+    layout (`images/<split>`, `labels/<split>`) or Roboflow's (`<split>/images`,
+    `<split>/labels`, with `valid` for val). `channels` 1 reads images as grey, 3 as RGB.
     """
 
-    def __init__(
-        self,
-        path: str,
-        data_dir: str = "data",
-        batch_size: int = 32,
-        image_size: int = 320,
-        channels: int = 3,
-        val_size: float = 0.1,
-        normalize: bool = True,
-        augment: dict[str, Any] | None = None,
-        num_workers: int = 0,
-        pin_memory: bool = False,
-        split_seed: int = 0,
-    ) -> None:
-        super().__init__(
-            data_dir, batch_size, normalize, augment, num_workers, pin_memory, split_seed
-        )
-        if channels not in (1, 3):
-            raise ConfigError(f"data.channels must be 1 (grey) or 3 (RGB), got {channels}.")
-        if image_size < 8:
-            raise ConfigError(f"data.image_size must be at least 8 pixels, got {image_size}.")
-        if not 0 < val_size < 1:
-            raise ConfigError(f"data.val_size must be a fraction between 0 and 1, got {val_size}.")
-        self.path = Path(path)
-        self.image_size = image_size
-        self.channels = channels
-        self.val_size = val_size
+    layout_name = "YOLO (data.yaml, images/, labels/)"
+    roboflow = False  # the split folders hold images/ and labels/ (Roboflow's export)
 
-    def load_splits(self) -> tuple[BoxSet, BoxSet, BoxSet]:
-        if not self.path.is_dir():
-            raise DataError(
-                f"data.path={self.path}: no such folder; it should hold data.yaml, images/ and "
-                "labels/ (the YOLO layout, docs/detection.md)."
-            )
+    def folders(self, split: str) -> tuple[Path, Path]:
+        """The images and labels folders of a split, in whichever layout the folder uses."""
+        if self.roboflow:
+            base = self.path / ROBOFLOW_SPLITS[split]
+            return base / "images", base / "labels"
+        return self.path / "images" / split, self.path / "labels" / split
+
+    def split_name(self, split: str) -> str:
+        return str(self.folders(split)[0])
+
+    def no_boxes_hint(self) -> str:
+        labels = self.folders("train")[1]
+        return f"are the label files in {labels} (one .txt per image, same name)?"
+
+    def read_layout(self) -> dict[str, list[Annotated] | None]:
         self.class_names = read_names(self.path)
-        if not (self.path / "images" / "train").is_dir():
+        self.roboflow = (
+            not (self.path / "images" / "train").is_dir()
+            and (self.path / "train" / "images").is_dir()
+        )
+        if not self.folders("train")[0].is_dir():
             missing = self.path / "images" / "train"
-            raise DataError(f"{missing} is missing; it holds the training images.")
-        train = self.read_split("train")
-        val = self.read_split("val")
-        if val is None:
-            train, val = self.cut_val(train)
-        if not bool((train.tensors[2] >= 0).any()):
             raise DataError(
-                f"the train split of {self.path} holds no boxes; are the label files in "
-                f"{self.path / 'labels' / 'train'} (one .txt per image, same name)?"
+                f"{missing} is missing; it holds the training images (or train/images, as "
+                "Roboflow exports them)."
             )
-        test = self.read_split("test")
-        if test is None:
-            log.warning("%s has no images/test: the test split is the validation split.", self.path)
-            test = val
-        return train, val, test
+        return {split: self.annotations(split) for split in ("train", "val", "test")}
 
-    def read_split(self, split: str) -> BoxSet | None:
-        """One split's images and boxes, or None when its images folder is absent."""
-        image_dir = self.path / "images" / split
-        label_dir = self.path / "labels" / split
+    def annotations(self, split: str) -> list[Annotated] | None:
+        """One split's images and their boxes, or None when its images folder is absent."""
+        image_dir, label_dir = self.folders(split)
         if not image_dir.is_dir():
             return None
         files = image_files(image_dir)
@@ -201,14 +155,9 @@ class YOLOFolderDataModule(DetectionDataModule):
             raise DataError(f"{image_dir} holds no images ({' '.join(IMAGE_SUFFIXES)}).")
         label_of = {p: label_dir / p.relative_to(image_dir).with_suffix(".txt") for p in files}
         check_label_files(label_dir, image_dir, list(label_of.values()))
-        size, mode = self.image_size, "L" if self.channels == 1 else "RGB"
-        images = np.zeros((len(files), self.channels, size, size), dtype=np.uint8)
-        all_boxes, all_labels = [], []
+        items = []
         unlabelled = clipped = 0
-        for i, file in enumerate(files):
-            image = read_image(file, mode)
-            pixels, fit = letterbox(image, size, size)
-            images[i] = pixels.numpy()
+        for file in files:
             if label_of[file].is_file():
                 rows = parse_label_file(label_of[file], len(self.class_names))
             else:
@@ -216,9 +165,7 @@ class YOLOFolderDataModule(DetectionDataModule):
             cx, cy, bw, bh = rows[:, 1], rows[:, 2], rows[:, 3], rows[:, 4]
             edges = np.stack([cx - bw / 2, cy - bh / 2, cx + bw / 2, cy + bh / 2], axis=1)
             clipped += int(((edges < -EDGE_TOLERANCE) | (edges > 1 + EDGE_TOLERANCE)).any(1).sum())
-            edges = edges.clip(0, 1) * np.array(image.size * 2)  # original pixels
-            all_boxes.append(fit.boxes_to_input(torch.from_numpy(edges).float()))
-            all_labels.append(torch.from_numpy(rows[:, 0]).long())
+            items.append(Annotated(file, edges.clip(0, 1), rows[:, 0], normalized=True))
         if unlabelled:
             log.warning(
                 "%d of %d images in %s have no label file: kept as images without objects.",
@@ -228,20 +175,7 @@ class YOLOFolderDataModule(DetectionDataModule):
             )
         if clipped:
             log.warning("%d boxes in %s reach past the image: clipped to it.", clipped, label_dir)
-        return BoxSet(torch.from_numpy(images), *pad_boxes(all_boxes, all_labels))
-
-    def cut_val(self, train: BoxSet) -> tuple[BoxSet, BoxSet]:
-        """Train split in two: `val_size` of it for validation, chosen by `split_seed`."""
-        n = len(train)
-        if n < 2:
-            raise DataError(
-                f"{self.path / 'images' / 'train'} holds {n} image, too few to cut a validation "
-                "split from; add images or an images/val folder."
-            )
-        perm = torch.randperm(n, generator=split_generator(self.split_seed))
-        n_val = min(n - 1, max(1, round(self.val_size * n)))
-        log.info("%s has no images/val: %d of %d training images validate.", self.path, n_val, n)
-        return subset(train, perm[n_val:].sort().values), subset(train, perm[:n_val].sort().values)
+        return items
 
 
 def check_label_files(label_dir: Path, image_dir: Path, expected: list[Path]) -> None:
@@ -259,7 +193,3 @@ def check_label_files(label_dir: Path, image_dir: Path, expected: list[Path]) ->
             raise DataError(
                 f"{file} has no image of the same name in {image_dir} ({' '.join(IMAGE_SUFFIXES)})."
             )
-
-
-def subset(boxes: BoxSet, index: torch.Tensor) -> BoxSet:
-    return BoxSet(*(t[index] for t in boxes.tensors))
