@@ -1,7 +1,7 @@
 """The end of a sweep: how many jobs failed, and where, with a non-zero exit if any did.
 
 A job that fails inside a multirun writes its failed `summary.json` and returns (see
-`litlab.runner.run_task`), so the sweep goes on to the next job; this Hydra callback
+`litlab.outcome.run_task`), so the sweep goes on to the next job; this Hydra callback
 (`hydra.callbacks.sweep_faults` in conf/hydra/default.yaml) reads the jobs' summaries once the
 sweeper is done, so a script or CI sees a partly failed sweep. It runs in the process that
 launched the sweep, whichever launcher ran the jobs.
