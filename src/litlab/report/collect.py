@@ -38,6 +38,7 @@ class Job:
     metrics: dict[str, float | None]  # test metrics
     seconds: float | None
     overrides: dict[str, str] = field(default_factory=dict)
+    mode: str | None = None  # "max" or "min": which way the monitored metric is better
 
 
 def natural_key(path: Path) -> list[Any]:
@@ -78,6 +79,12 @@ def monitored(summary: dict[str, Any]) -> tuple[str | None, float | None]:
     return monitor, None
 
 
+def monitor_mode(summary: dict[str, Any]) -> str | None:
+    """ "max" or "min" as the run's config (`model.mode`) records it."""
+    model = (summary.get("config") or {}).get("model") or {}
+    return summary.get("mode") or (model.get("mode") if isinstance(model, dict) else None)
+
+
 def read_job(folder: Path, root: Path, summary: dict[str, Any]) -> Job:
     monitor, value = monitored(summary)
     metrics = summary.get("metrics") or {}
@@ -91,6 +98,7 @@ def read_job(folder: Path, root: Path, summary: dict[str, Any]) -> Job:
         metrics={k: number(v) for k, v in metrics.items() if k.startswith("test/")},
         seconds=number(summary.get("seconds")),
         overrides=read_overrides(folder, summary),
+        mode=monitor_mode(summary),
     )
 
 
@@ -105,6 +113,8 @@ def collect(root: str | Path) -> list[Job]:
     summaries = {folder: read_summary(folder) for folder in folders}
     if len(folders) > 1:  # a CV run's folds are its jobs; its own summary holds their means
         folders = [f for f in folders if "scores" not in (summaries[f].get("cv") or {})]
+        # a re-run by `reproduce.py` repeats a job rather than adding one
+        folders = [f for f in folders if not summaries[f].get("reproduces")] or folders
     return [read_job(folder, root, summaries[folder]) for folder in folders]
 
 

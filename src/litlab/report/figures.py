@@ -1,4 +1,5 @@
-"""The report's figures: the judged metric against each swept parameter, one PNG each.
+"""The report's figures: the judged metric against each swept parameter, one PNG each, and a
+comparison's runs and intervals per setting (`compare_<param>.png`).
 
 Numbers go on a numeric axis (log10 of the values when they span more than two decades,
 drawn on a linear axis labelled in powers of ten, since matplotlib's own log axis overflows
@@ -17,6 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from litlab.report.collect import Job, is_repeat, number, swept
+from litlab.report.compare import Comparison, mean_interval
 
 
 def figure_name(param: str) -> str:
@@ -66,3 +68,75 @@ def plot_all(jobs: list[Job], folder: Path) -> list[Path]:
     """One figure per swept parameter (seeds and folds are repeats, not parameters)."""
     params = [p for p in swept(jobs) if not is_repeat(p)]
     return [plot_param(jobs, p, folder / figure_name(p)) for p in params]
+
+
+def compare_name(param: str) -> str:
+    return "compare_" + re.sub(r"[^\w.-]+", "_", param) + ".png"
+
+
+def plot_compare(comparison: Comparison, folder: Path) -> Path:
+    """One panel per metric: each run's value as a point (the same seed joined across the
+    settings), and each setting's mean with its 95% t interval as a bar beside them."""
+    metrics = comparison.metrics
+    fig = Figure(figsize=(3.6 * len(metrics) + 0.6, 3.8))
+    axes = fig.subplots(1, len(metrics), squeeze=False)[0]
+    names = [
+        s.value + ("\n(baseline)" if s.value == comparison.baseline else "")
+        for s in comparison.settings
+    ]
+    for ax, metric in zip(axes, metrics, strict=True):
+        keys = list(dict.fromkeys(k for s in comparison.settings for k in s.values[metric]))
+        for key in keys:  # one thin line per seed: the pairing the test uses
+            line = [
+                (i, s.values[metric][key])
+                for i, s in enumerate(comparison.settings)
+                if key in s.values[metric]
+            ]
+            if len(line) > 1:
+                ax.plot(*zip(*line, strict=True), color="0.8", linewidth=0.8, zorder=1)
+        for i, s in enumerate(comparison.settings):
+            values = list(s.values[metric].values())
+            if not values:
+                continue
+            ax.scatter(
+                [i] * len(values),
+                values,
+                color="tab:blue",
+                s=18,
+                zorder=2,
+                label="run" if i == 0 else None,
+            )
+            interval = mean_interval(values)
+            mean = sum(values) / len(values)
+            if interval is not None:
+                ax.errorbar(
+                    i + 0.18,
+                    mean,
+                    yerr=[[mean - interval[0]], [interval[1] - mean]],
+                    fmt="s",
+                    color="black",
+                    capsize=4,
+                    markersize=5,
+                    zorder=3,
+                    label="mean, 95% CI" if i == 0 else None,
+                )
+            else:
+                ax.scatter([i + 0.18], [mean], marker="s", color="black", s=25, zorder=3)
+        way = comparison.directions[metric]
+        better = {"max": " (higher is better)", "min": " (lower is better)"}.get(way or "", "")
+        ax.set_title(metric + better, fontsize="medium")
+        ax.set_xticks(range(len(names)), names)
+        ax.set_xlim(-0.5, len(names) - 0.4)
+        ax.set_xlabel(comparison.param)
+        ax.grid(axis="y", alpha=0.3)
+    axes[0].legend(loc="best", fontsize="small")
+    failed = f"; {comparison.failed} failed runs left out" if comparison.failed else ""
+    fig.suptitle(
+        f"{comparison.param}: each run, and the mean with its 95% interval{failed}",
+        fontsize="medium",
+    )
+    fig.tight_layout()
+    path = folder / compare_name(comparison.param)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    return path
