@@ -295,3 +295,48 @@ def test_a_large_image_caps_the_chosen_size_at_640(tmp_path, caplog):
     module.setup("fit")
     assert module.spec.input_shape == (1, 640, 640)
     assert "Image size: 640" in caplog.text and "1000 px" in caplog.text
+
+
+def write_roboflow(root: Path, counts: dict[str, int]) -> Path:
+    """`root` as Roboflow's YOLO export writes it: <split>/images, <split>/labels (val as
+    `valid`) and a data.yaml with its own keys beside `names`."""
+    content = {
+        "train": "../train/images",
+        "val": "../valid/images",
+        "test": "../test/images",
+        "nc": 2,
+        "names": ["box", "other"],
+        "roboflow": {"workspace": "w", "project": "p", "version": 1},
+    }
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "data.yaml").write_text(yaml.safe_dump(content))
+    for split, n in counts.items():
+        for i in range(n):
+            line = write_image(root / split / "images" / f"img{i}.jpg", (48, 40))
+            (root / split / "labels").mkdir(parents=True, exist_ok=True)
+            (root / split / "labels" / f"img{i}.txt").write_text(line)
+    return root
+
+
+def test_roboflow_yolo_export_is_read_with_its_splits(tmp_path):
+    root = write_roboflow(tmp_path / "set", {"train": 3, "valid": 2, "test": 1})
+    module = YOLOFolderDataModule(str(root))
+    module.setup("fit")
+    assert (len(module.train_set), len(module.val_set), len(module.test_set)) == (3, 2, 1)
+    assert module.spec.input_shape == (3, 64, 64)  # 48 rounded up to 32
+    box = module.train_set.targets()[0]["boxes"][0]  # 48x40 scaled by 64/48, 5.33 rows above
+    scale, top = 64 / 48, (64 - round(40 * 64 / 48)) // 2
+    x1, y1, x2, y2 = RECT
+    assert torch.allclose(
+        box, torch.tensor([x1 * scale, y1 * scale + top, x2 * scale, y2 * scale + top])
+    )
+
+
+def test_the_command_line_trains_on_a_roboflow_export(tmp_path):
+    root = write_roboflow(tmp_path / "set", {"train": 4, "valid": 2, "test": 2})
+    args = [a for a in fit_on(root) if not a.startswith("data.image_size")]
+    result = run_cli("train.py", [*args, f"hydra.run.dir={tmp_path / 'ok'}"])
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads((tmp_path / "ok" / "summary.json").read_text())
+    assert summary["status"] == "ok" and np.isfinite(summary["metrics"]["test/map_50"])
+    assert "the test split is the validation split" not in result.stdout + result.stderr

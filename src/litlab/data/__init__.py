@@ -12,6 +12,7 @@ __getattr__, __dir__, __all__ = lazy_members(
         "bundled_series": ["BundledSeriesDataModule"],
         "bundled_tables": ["BundledTableDataModule"],
         "cifar": ["CIFAR10DataModule", "CIFAR100DataModule"],
+        "coco_folder": ["COCOFolderDataModule"],
         "digits": ["DigitsDataModule"],
         "image_folder": ["ImageFolderDataModule"],
         "mnist": ["MNISTDataModule"],

@@ -92,6 +92,10 @@ class DetectionDataModule(LitDataModule):
     def load_splits(self) -> tuple[BoxSet, BoxSet, BoxSet]:
         raise NotImplementedError
 
+    def spec_extra(self) -> dict[str, Any]:
+        """Plain facts about the data beyond the common spec fields (the spec's `extra`)."""
+        return {}
+
     def setup(self, stage: str | None = None) -> None:
         if self.train_set is not None:
             return
@@ -112,6 +116,7 @@ class DetectionDataModule(LitDataModule):
             class_counts=tuple(int(c) for c in counts),
             mean=tuple(self.mean.flatten().tolist()) if self.normalize else (),
             std=tuple(self.std.flatten().tolist()) if self.normalize else (),
+            extra=self.spec_extra(),
         )
 
     def prepare_batch(self, batch: Any, augment: bool = False) -> tuple[torch.Tensor, Targets]:
