@@ -176,7 +176,8 @@ def compare(jobs: list[Job], param: str, baseline: str | None = None) -> Compari
             f"--compare {param}: the runs give it one value ({', '.join(values)}); "
             f"compare a parameter the sweep varied ({varied})."
         )
-    pair_keys = [k for k in keys if k != param]
+    every = dict.fromkeys(k for j in jobs for k in j.overrides)
+    pair_keys = [k for k in every if k != param and (k in keys or is_repeat(k))]
     order = list(dict.fromkeys(j.overrides.get(param, "") for j in jobs))
     if baseline is None:
         baseline = order[0]
@@ -185,7 +186,7 @@ def compare(jobs: list[Job], param: str, baseline: str | None = None) -> Compari
         raise CompareError(
             f"--baseline {baseline} is not a setting of {param}; it takes {', '.join(order)}."
         )
-    metrics = metric_names(jobs)
+    metrics = [m for m in metric_names(jobs) if any(job_value(j, m) is not None for j in jobs)]
     monitor = next((j.monitor for j in jobs if j.monitor), None)
     monitor_base = monitor.removesuffix("_best") if monitor else None
     mode = next((j.mode for j in jobs if j.mode), None)
@@ -318,7 +319,8 @@ def notes(comparison: Comparison) -> list[str]:
             for s in comparison.settings
             if s.failed
         )
-        lines.append(f"{comparison.failed} failed runs left out ({by})")
+        runs = "run" if comparison.failed == 1 else "runs"
+        lines.append(f"{comparison.failed} failed {runs} left out ({by})")
     return lines
 
 

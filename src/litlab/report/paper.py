@@ -221,9 +221,9 @@ def print_comparison(comparison: Comparison, console: Console) -> None:
     console.print(rich_rows(settings_rows(comparison, ("[bold]", "[/bold]"), False), title))
     console.print(rich_rows(differences_rows(comparison), "differences to the baseline"))
     for line in sentences(comparison):
-        console.print(line, highlight=False)
+        console.print(line, highlight=False, soft_wrap=True)
     for line in notes(comparison):
-        console.print(f"({line})", highlight=False, style="dim")
+        console.print(f"({line})", highlight=False, style="dim", soft_wrap=True)
 
 
 def markdown_table(rows: list[Row]) -> str:

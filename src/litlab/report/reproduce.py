@@ -226,6 +226,24 @@ def metric_rows(
     return rows
 
 
+def recorded_config_differences(
+    run: Path, then: dict[str, Any], new: Path, now: dict[str, Any]
+) -> dict[str, tuple[Any, Any, list[str]]]:
+    """key -> (recorded, re-run, where recorded) over summary.json and .hydra/config.yaml."""
+    old_dirs = [(then["config"].get("paths") or {}).get("output_dir"), str(run.resolve())]
+    differences: dict[str, tuple[Any, Any, list[str]]] = {}
+    for source, recorded, today in (
+        ("summary.json", then["config"], now.get("config") or {}),
+        (".hydra/config.yaml", raw_config(run), raw_config(new)),
+    ):
+        if recorded is None or today is None:
+            continue
+        found = config_differences(recorded, today, [d for d in old_dirs if d], str(new.resolve()))
+        for key, a, b in found:
+            differences.setdefault(key, (a, b, []))[2].append(source)
+    return differences
+
+
 def plural(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
@@ -265,19 +283,7 @@ def reproduce(
     )
     now = rerun(run, then, new)
 
-    old_dirs = [
-        d for d in ((then["config"].get("paths") or {}).get("output_dir"), str(run.resolve())) if d
-    ]
-    differences = {}
-    for source, recorded, today in (
-        ("summary.json", then["config"], now.get("config") or {}),
-        (".hydra/config.yaml", raw_config(run), raw_config(new)),
-    ):
-        if recorded is None or today is None:
-            continue
-        for key, a, b in config_differences(recorded, today, old_dirs, str(new.resolve())):
-            differences.setdefault(key, (a, b, []))[2].append(source)
-
+    differences = recorded_config_differences(run, then, new, now)
     table = Table(title=f"{run} (recorded) and {new} (now)")
     for column in ("metric", "recorded", "now", "difference"):
         table.add_column(column, overflow="fold")
@@ -299,23 +305,25 @@ def reproduce(
             f"config differs from the record: {key} recorded {a}, re-run {b} "
             f"({' and '.join(sources)})",
             highlight=False,
+            soft_wrap=True,
         )
     for line in notes + environment_notes(run, then, new, now):
-        console.print(f"differs from the record: {line}", highlight=False)
+        console.print(f"differs from the record: {line}", highlight=False, soft_wrap=True)
     failed = [name for name, *_, differs in rows if differs]
     problems = []
     if differences:
-        problems.append(f"{plural(len(differences), 'config key')} differ from the record")
+        problems.append(f"the config differs from the record in {plural(len(differences), 'key')}")
     if status_differs:
         problems.append(f"the status is {now.get('status')}, recorded {then.get('status')}")
     if failed:
         problems.append(
-            f"{len(failed)} metrics differ by more than {tolerance:g}: {', '.join(failed)}"
+            f"{plural(len(failed), 'metric')} beyond the tolerance {tolerance:g}: "
+            + ", ".join(failed)
         )
     if notes:
         problems.append("the recorded overrides disagree with each other")
     if problems:
-        console.print(f"not reproduced: {'; '.join(problems)}.", highlight=False)
+        console.print(f"not reproduced: {'; '.join(problems)}.", highlight=False, soft_wrap=True)
         return 1
     console.print(
         f"reproduced: every metric within {tolerance:g} of the record ({len(rows)} metrics).",
