@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -108,12 +109,18 @@ def test_paired_statistics_agree_with_scipy_and_a_numpy_bootstrap(tmp_path):
     assert stats.ttest_rel(better, base).pvalue < 0.05
     md = (tmp_path / "report.md").read_text()
     assert "## Jobs" in md  # the usual report is still there, the comparison appended
-    diff = better - base
-    expected = (
-        f"lr=0.003 is better than lr=0.001 by {100 * diff.mean():.2g} ± "
-        f"{100 * diff.std(ddof=1):.2g} points of test/acc"
+    # the words, in points, to the precision of the interval
+    diff = 100 * (better - base)
+    ci = stats.ttest_rel(100 * better, 100 * base).confidence_interval(0.95)
+    found = re.search(
+        r"lr=0\.003 is better than lr=0\.001 by (\S+) ± (\S+) points of test/acc "
+        r"\(95% CI (\S+)\.\.(\S+), 5 seeds, p[=<]",
+        md,
     )
-    assert expected in md, md
+    assert found, md
+    near = (ci.high - ci.low) / 20
+    said = [float(v) for v in found.groups()]
+    assert said == pytest.approx([diff.mean(), diff.std(ddof=1), ci.low, ci.high], abs=near)
 
 
 def test_a_lower_loss_is_better_and_a_lower_accuracy_worse(tmp_path, capsys):

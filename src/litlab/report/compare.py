@@ -224,10 +224,19 @@ def label(param: str, value: str) -> str:
     return f"{short_name(param)}={value}"
 
 
-def num(value: float, sign: bool = False) -> str:
-    """Two significant digits, three from 10 up: what a sentence about a result needs."""
+def decimals(spread: float | None) -> int | None:
+    """Decimals that show `spread` to two significant digits (None: no spread to go by)."""
+    if spread is None or spread == 0 or not math.isfinite(spread):
+        return None
+    return min(8, max(0, 1 - math.floor(math.log10(abs(spread)))))
+
+
+def num(value: float, places: int | None = None, sign: bool = False) -> str:
+    """`value` to `places` decimals, or two significant digits without them."""
     plus = "+" if sign else ""
-    return f"{value:{plus}.3g}" if abs(value) >= 10 else f"{value:{plus}.2g}"
+    if places is None:
+        return f"{value:{plus}.3g}" if abs(value) >= 10 else f"{value:{plus}.2g}"
+    return f"{value:{plus}.{places}f}"
 
 
 def p_text(p: float) -> str:
@@ -262,6 +271,7 @@ def sentence(comparison: Comparison, setting: Setting, metric: str) -> str:
         return f"{this} vs {base} on {metric}: no difference shown with {runs}: run more."
     lo, hi = (v * scale for v in test.t_interval)
     signed = test.diff * scale
+    places = decimals((hi - lo) / 2)  # every number in the sentence to the interval's precision
     holm_note = ", Holm-adjusted" if comparison.holm else ""
     if p is None:
         if test.diff == 0:
@@ -273,11 +283,11 @@ def sentence(comparison: Comparison, setting: Setting, metric: str) -> str:
     if p >= ALPHA:
         return (
             f"{this} vs {base} on {metric}: no difference shown with {runs} "
-            f"({num(signed, sign=True)}{unit}, 95% CI {num(lo)}..{num(hi)}, "
-            f"{p_text(p)}{holm_note}): run more."
+            f"({num(signed, places, sign=True)}{unit}, 95% CI {num(lo, places)}.."
+            f"{num(hi, places)}, {p_text(p)}{holm_note}): run more."
         )
     amount = abs(signed)
-    spread = f" ± {num(test.std * scale)}" if test.std is not None else ""
+    spread = f" ± {num(test.std * scale, places)}" if test.std is not None else ""
     low, high = (lo, hi) if signed > 0 else (-hi, -lo)
     if way is None:
         verb = f"gives {'higher' if signed > 0 else 'lower'} {metric} than {base} by"
@@ -288,8 +298,8 @@ def sentence(comparison: Comparison, setting: Setting, metric: str) -> str:
         target = f" of {metric}"
     lower = "lower is better; " if way == "min" else ""
     return (
-        f"{this} {verb} {num(amount)}{spread}{unit}{target} ({lower}95% CI "
-        f"{num(low)}..{num(high)}, {runs}, {p_text(p)}{holm_note})"
+        f"{this} {verb} {num(amount, places)}{spread}{unit}{target} ({lower}95% CI "
+        f"{num(low, places)}..{num(high, places)}, {runs}, {p_text(p)}{holm_note})"
     )
 
 

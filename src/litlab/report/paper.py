@@ -9,7 +9,6 @@ table gives each setting and metric the paired bootstrap interval beside the t i
 
 from __future__ import annotations
 
-import math
 import re
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,15 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from litlab.report.compare import Comparison, Setting, Test, notes, sentences, short_name
+from litlab.report.compare import (
+    Comparison,
+    Setting,
+    Test,
+    decimals,
+    notes,
+    sentences,
+    short_name,
+)
 from litlab.report.compare import summary_stats as mean_std
 
 Row = dict[str, Any]
@@ -39,13 +46,6 @@ LATEX_SPECIALS = {
 def latex_escape(text: str) -> str:
     """Text as LaTeX prints it verbatim (metric names hold underscores, paths slashes)."""
     return re.sub(r"[\\&%$#_{}~^]", lambda m: LATEX_SPECIALS[m.group()], str(text))
-
-
-def decimals(spread: float | None) -> int | None:
-    """Decimals that show `spread` to two significant digits (None: no spread to go by)."""
-    if spread is None or spread == 0 or not math.isfinite(spread):
-        return None
-    return min(8, max(0, 1 - math.floor(math.log10(abs(spread)))))
 
 
 def fixed(value: float, places: int | None, sign: bool = False) -> str:
