@@ -114,7 +114,8 @@ def best_settings(comparison: Comparison) -> dict[str, set[str]]:
             best[m] = set()
             continue
         top = max(found.values()) if way == "max" else min(found.values())
-        best[m] = {v for v, mean in found.items() if mean == top}
+        # float32 metrics: means that agree to a millionth tie
+        best[m] = {v for v, mean in found.items() if abs(mean - top) <= 1e-6 * max(1, abs(top))}
     return best
 
 

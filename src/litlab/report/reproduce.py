@@ -308,7 +308,7 @@ def reproduce(
             soft_wrap=True,
         )
     for line in notes + environment_notes(run, then, new, now):
-        console.print(f"differs from the record: {line}", highlight=False, soft_wrap=True)
+        console.print(f"note: {line}", highlight=False, soft_wrap=True)
     failed = [name for name, *_, differs in rows if differs]
     problems = []
     if differences:
