@@ -289,3 +289,18 @@ def test_a_broken_table_does_not_compile(tmp_path):
     table = tmp_path / "bad.tex"
     table.write_text("\\begin{tabular}{l}\\toprule val/acc_best \\\\ \\bottomrule\\end{tabular}\n")
     assert compile_tex(table, tmp_path).returncode != 0
+
+
+def test_a_sweep_of_cross_validations_pairs_by_fold(tmp_path, capsys):
+    rng = np.random.default_rng(5)
+    base = rng.uniform(0.7, 0.8, size=3)
+    better = base + rng.normal(0.1, 0.01, size=3)
+    for i, (lr, values) in enumerate((("0.001", base), ("0.003", better))):
+        for k, v in enumerate(values):  # a CV run's folds, as its folds/<k>/ folders hold them
+            write_job(tmp_path / str(i) / "folds" / str(k), [f"{LR}={lr}", f"cv.fold={k}"],
+                      **{"test/acc": v})  # fmt: skip
+    assert main([str(tmp_path), "--compare", LR]) == 0
+    row = read_compare(tmp_path)["0.003"]
+    check_paired(row, "test/acc", better, base)
+    out = capsys.readouterr().out
+    assert "3 folds" in out and "paired by cv.fold" in out
