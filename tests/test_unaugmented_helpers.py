@@ -52,7 +52,7 @@ def test_ssgan_stores_its_labelled_images_unaugmented(tmp_path):
     model = SemiSupervisedGAN(dm.spec.to_dict(), **nets, labels_per_class=5)
     model.pick_labelled(dm)
     assert model.labelled_x.shape == (50, 1, 8, 8)
-    stored = model.from_unit((model.labelled_x + 1) / 2)  # back to what the data served
+    stored = model.pixels.from_pixels((model.labelled_x + 1) / 2)  # back to what the data served
     assert all_among(stored, plain_images(dm, "train"))
 
 

@@ -4,7 +4,7 @@ The facts are plain data, so the command line refuses `model=detector data=mnist
 before torch is imported (`config_problem`); once the data is loaded, `LitModule.check_fits`
 asks the same question of the data's real spec (`fit_problem`), which also covers data whose
 kinds depend on its options (a CSV table's target) and models of a user's own.
-tests/test_fits.py holds DATA to what each datamodule's spec really says.
+tests/test_fits.py holds MODELS to the classes and DATA to what each datamodule's spec says.
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ from litlab.data.spec import INPUT_WORDS, TARGET_WORDS
 ANY_TARGET = ("class", "value", "boxes", "none")
 ANY_INPUT = ("image", "table", "sequence")
 
-# model class: (the input kinds it takes, the target kinds it takes); the classes read this
+# model class: (the input kinds it takes, the target kinds it takes), as each class declares
+# them (`inputs`, `targets`); a copy, since this check runs before torch can be imported
 MODELS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "LitModule": (ANY_INPUT, ANY_TARGET),
     "Autoencoder": (("image",), ANY_TARGET),

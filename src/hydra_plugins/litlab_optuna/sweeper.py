@@ -184,7 +184,8 @@ def check_same_command(study: Any, fixed: list[str], storage: str) -> None:
 def resume(study: Any, enqueue: list[dict[str, Any]], n_trials: int, storage: str) -> int:
     """Mark trials left running by an interrupted sweep as failed and queue their parameters
     again; enqueue the configured parameter sets in a new study. Returns the finished count."""
-    from optuna.trial import Trial, TrialState
+    from optuna.storages import get_storage
+    from optuna.trial import TrialState
 
     trials = study.get_trials(deepcopy=False)
     if not trials:
@@ -192,9 +193,12 @@ def resume(study: Any, enqueue: list[dict[str, Any]], n_trials: int, storage: st
             study.enqueue_trial(params)
         print(f"Starting study {study.study_name} in {storage}: {n_trials} trials")
         return 0
+    records = get_storage(storage)
+    study_id = records.get_study_id_from_name(study.study_name)
     for trial in trials:
         if trial.state == TrialState.RUNNING:
-            Trial(study, trial._trial_id).set_user_attr("interrupted", True)
+            trial_id = records.get_trial_id_from_study_id_trial_number(study_id, trial.number)
+            records.set_trial_user_attr(trial_id, "interrupted", True)
             study.tell(trial.number, state=TrialState.FAIL)
             study.enqueue_trial(trial.params, user_attrs={"retry_of": trial.number})
     finished = sum(1 for t in trials if counted(t))
@@ -233,7 +237,7 @@ def tell(study: Any, trial: Any, result: JobReturn, sweep_dir: Path) -> None:
     except (OSError, ValueError):
         summary = {}
     status = summary.get("status")
-    value = result._return_value if result.status == JobStatus.COMPLETED else None
+    value = result.return_value if result.status == JobStatus.COMPLETED else None
     if status == "pruned":
         study.tell(trial, state=TrialState.PRUNED)
         log.info("Trial %d pruned: %s", trial.number, summary.get("error"))
@@ -243,7 +247,7 @@ def tell(study: Any, trial: Any, result: JobReturn, sweep_dir: Path) -> None:
         log.info("Trial %d finished: %.6g (%s)", trial.number, value, trial.params)
         return
     reason = summary.get("error") or (
-        f"{type(result._return_value).__name__}: {result._return_value}"
+        failure(result)
         if result.status == JobStatus.FAILED
         else f"the job returned {value!r}, not a number"
     )
@@ -261,3 +265,12 @@ def announce_best(study: Any) -> None:
     best = study.best_trial
     params = " ".join(as_override(k, v) for k, v in best.params.items())
     print(f"Best trial {best.number}: {best.value:.6g} with {params}")
+
+
+def failure(result: Any) -> str:
+    """`Type: message` of the exception a failed job raised (Hydra's JobReturn re-raises it)."""
+    try:
+        result.return_value  # noqa: B018
+    except Exception as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return "the job failed"

@@ -8,10 +8,11 @@ from typing import Any
 import pytorch_lightning as pl
 from pytorch_lightning.callbacks import BaseFinetuning
 from torch import nn
-from torch.nn.modules.batchnorm import _BatchNorm
 from torch.optim import Optimizer
 
 from litlab.errors import ConfigError
+
+BATCH_NORMS = (nn.BatchNorm1d, nn.BatchNorm2d, nn.BatchNorm3d, nn.SyncBatchNorm)
 
 
 def backbone_of(pl_module: pl.LightningModule) -> nn.Module:
@@ -80,7 +81,7 @@ class BackboneFinetuning(BaseFinetuning):
         # frozen norm layers normalise as they will at evaluation (unless train_bn); set on
         # every batch, since Lightning restores the modes it found after each validation
         for module in backbone_of(pl_module).modules():
-            if isinstance(module, _BatchNorm):
+            if isinstance(module, BATCH_NORMS):
                 module.train(self.unfrozen or self.train_bn)
         if not self.unfrozen:
             return

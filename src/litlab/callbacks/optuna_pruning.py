@@ -31,13 +31,15 @@ class OptunaPruning(LitCallback):
                 "python train.py -m hparams_search=optuna experiment=..."
             )
         import optuna
+        from optuna.storages import get_storage
         from optuna.trial import Trial
 
-        study = optuna.load_study(study_name=study_name, storage=storage, pruner=pruner)
-        trial_id = study._storage.get_trial_id_from_study_id_trial_number(
-            study._study_id, int(trial)
+        records = get_storage(storage)
+        study = optuna.load_study(study_name=study_name, storage=records, pruner=pruner)
+        study_id = records.get_study_id_from_name(study_name)
+        self.trial = Trial(
+            study, records.get_trial_id_from_study_id_trial_number(study_id, int(trial))
         )
-        self.trial = Trial(study, trial_id)
         self.monitor = monitor
 
     def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:

@@ -20,7 +20,6 @@ from types import FrameType
 from typing import Any
 
 import pytorch_lightning as pl
-from pytorch_lightning.plugins.environments import SLURMEnvironment
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
 from litlab.callbacks.base import LitCallback
@@ -43,27 +42,35 @@ class Preemption(LitCallback):
             self.previous[signum] = signal.getsignal(signum)
             signal.signal(signum, self.handle)
 
+    def requeues(self) -> bool:
+        """Whether Lightning answers SIGUSR1 itself: on a SLURM batch job with auto-requeue it
+        installs its handler, which saves `hpc_ckpt_<n>.ckpt` and requeues the job."""
+        return callable(self.previous.get(signal.SIGUSR1))
+
     def handle(self, signum: int, frame: FrameType | None) -> None:
         self.received = signum
         previous = self.previous.get(signum)
-        if callable(previous):
+        if signum == signal.SIGUSR1 and self.requeues():
             previous(signum, frame)
-        if signum == signal.SIGUSR1 and callable(previous):  # SLURM: Lightning requeues
             write_summary(
                 self.trainer.default_root_dir,
                 "interrupted",
                 error="SIGUSR1: saved hpc_ckpt and requeued; the job resumes in this folder",
             )
-        else:
-            self.trainer._signal_connector.received_sigterm = True  # stop at the next batch
+            return
+        # Lightning's SIGTERM handler marks the trainer to stop at the next batch boundary
+        stop = self.previous.get(signal.SIGTERM)
+        if callable(stop):
+            stop(signal.SIGTERM, frame)
 
     def checkpoint_path(self, trainer: pl.Trainer) -> Path:
         """`last.ckpt`, or on a SLURM job that Lightning requeues, the next `hpc_ckpt_<n>.ckpt`,
         which Lightning resumes from by itself when the job starts again in this folder."""
-        environment = trainer._accelerator_connector.cluster_environment
-        if isinstance(environment, SLURMEnvironment) and environment.auto_requeue:
-            return Path(trainer._checkpoint_connector.hpc_save_path(trainer.default_root_dir))
-        return self.path
+        if not self.requeues():
+            return self.path
+        folder = Path(trainer.default_root_dir)
+        numbers = [int(p.stem.rpartition("_")[2]) for p in folder.glob("hpc_ckpt_*.ckpt")]
+        return folder / f"hpc_ckpt_{max(numbers, default=0) + 1}.ckpt"
 
     def restore_handlers(self) -> None:
         for signum, handler in self.previous.items():

@@ -53,7 +53,7 @@ def write_file(fmt: str, graph: InferenceGraph, inputs: tuple[Tensor, ...], path
         program = torch.export.export(graph, inputs, dynamic_shapes=batch_axis(inputs))
         torch.export.save(program, path)
     else:
-        from pytorch_lightning.core.module import _jit_is_scripting
+        from litlab.compat import lightning_tracing
 
         with warnings.catch_warnings():
             # deprecated on torch 2.14, and still what TorchScript users load (docs/export.md);
@@ -61,7 +61,7 @@ def write_file(fmt: str, graph: InferenceGraph, inputs: tuple[Tensor, ...], path
             warnings.filterwarnings("ignore", r"`torch\.jit\.trace", FutureWarning)
             warnings.filterwarnings("ignore", "This property will be removed", DeprecationWarning)
             # a LightningModule's `trainer` property raises outside a Trainer unless scripting
-            with _jit_is_scripting():
+            with lightning_tracing():
                 traced = torch.jit.trace(graph, inputs, check_trace=False)
         traced.save(str(path))
 

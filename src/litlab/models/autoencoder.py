@@ -12,7 +12,7 @@ from torchmetrics import MeanMetric, MeanSquaredError
 from torchmetrics.image import PeakSignalNoiseRatio
 
 from litlab.errors import ConfigError
-from litlab.fits import MODELS
+from litlab.fits import ANY_TARGET
 from litlab.metrics.running import RunningMean
 from litlab.models.corruptions import BoxMask, Corruption
 from litlab.models.pixels import PixelScale, ssim_metric
@@ -32,7 +32,8 @@ class Autoencoder(ReconstructionModel):
     filled in.
     """
 
-    inputs, targets = MODELS["Autoencoder"]
+    inputs = ("image",)
+    targets = ANY_TARGET
     progress_bar = ("loss", "psnr")
     default_corruption: ClassVar[dict[str, Any] | None] = None  # subclasses: denoiser, inpainter
 

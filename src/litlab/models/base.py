@@ -12,10 +12,11 @@ import hydra.utils
 import pytorch_lightning as pl
 import torch
 from torch import nn
+from torchmetrics import MaxMetric, MinMetric
 
 from litlab.data.spec import DataSpec
 from litlab.errors import ConfigError, IncompatibleError
-from litlab.fits import MODELS, fit_problem
+from litlab.fits import ANY_INPUT, ANY_TARGET, fit_problem
 from litlab.nets.factory import instantiate_net
 from litlab.utils.config import plain
 
@@ -47,9 +48,10 @@ class LitModule(pl.LightningModule):
     `Model.load_from_checkpoint(path)` rebuilds the nets.
     """
 
-    inputs: ClassVar[tuple[str, ...]]
-    targets: ClassVar[tuple[str, ...]]
-    inputs, targets = MODELS["LitModule"]  # litlab.fits holds every family's kinds
+    # the kinds of data a family learns from; litlab.fits.MODELS copies them for the
+    # command-line check before torch, and tests/test_fits.py holds the copy to these
+    inputs: ClassVar[tuple[str, ...]] = ANY_INPUT
+    targets: ClassVar[tuple[str, ...]] = ANY_TARGET
 
     def __init__(
         self,
@@ -65,6 +67,9 @@ class LitModule(pl.LightningModule):
         self.spec = DataSpec.from_dict(plain(spec))
         self.monitor = monitor
         self.mode = mode
+        # best-so-far trackers by metric name, made on first use (`log_best`); not submodules,
+        # so the weights are the model's alone, and `litlab_best` in a checkpoint keeps them
+        self.best_so_far: dict[str, MaxMetric | MinMetric] = {}
 
     @classmethod
     def check_fits(cls, spec: DataSpec, model_name: str = "", data_name: str = "") -> None:
@@ -172,50 +177,37 @@ class LitModule(pl.LightningModule):
                 done,
             )
 
-    # ------------------------------------------------------------------ best-so-far
     def on_train_start(self) -> None:
         self.fit_schedules_to_run()
-        # sanity-check batches do not count; a resumed run keeps the best it had
-        self._best: dict[str, float] = dict(getattr(self, "_resumed_best", {}))
+        self.best_so_far.clear()  # a fit before this one (the LR finder's) does not count
 
     def log_step_values(self, values: dict[str, torch.Tensor], prog_bar: bool = True) -> None:
-        """Give the loggers, the progress bar and the callbacks each `name_step` value on the
-        steps the loggers write (every `trainer.log_every_n_steps`), as `self.log(name,
-        value, on_step=True, on_epoch=False)` would, at the same step with the same `epoch`.
+        """Log each `name_step` value of this training step for the loggers, the progress bar
+        and the callbacks; the epoch means accumulate apart (`metrics.running`)."""
+        for name, value in values.items():
+            self.log(name, value.detach(), on_step=True, on_epoch=False, prog_bar=prog_bar)
 
-        Per step, the training losses only accumulate (`metrics.running`, logged once per
-        epoch). `self.log` itself costs about 0.3 ms on a CPU, and once a step value is in
-        Lightning's results, every later step walks them twice: together more than a tenth of
-        a small net's step (docs/bench.md). The values are read back from the device only on
-        the steps that are written (on a GPU each read waits for it), never on the others.
-        """
-        trainer = self._trainer
-        connector = getattr(trainer, "_logger_connector", None)  # writes what Lightning logs
-        if connector is None or not hasattr(connector, "_progress_bar_metrics"):
-            for name, value in values.items():  # no trainer, or a Lightning we do not know
-                self.log(name, value.detach(), on_step=True, on_epoch=False, prog_bar=prog_bar)
-            return
-        if not (connector.should_update_logs or trainer.fast_dev_run):
-            return
-        if self.automatic_optimization and trainer.fit_loop._should_accumulate():
-            return  # like Lightning: an accumulating batch is not a step of its own
-        on_cpu = {name: value.detach().cpu() for name, value in values.items()}
-        connector.log_metrics(dict(on_cpu))  # at Lightning's step, with the epoch added
-        connector._callback_metrics.update(on_cpu)
-        if prog_bar:
-            connector._progress_bar_metrics.update({k: v.item() for k, v in on_cpu.items()})
-
+    # ------------------------------------------------------------------ best-so-far
     def log_best(self, name: str, value: torch.Tensor, mode: str | None = None) -> None:
-        """Log `name_best`, the best value of `name` seen so far in this fit."""
-        best = getattr(self, "_best", {})
-        value = float(value)
-        better = max if (mode or self.mode) == "max" else min
-        best[name] = better(best.get(name, value), value)
-        self._best = best
-        self.log(f"{name}_best", best[name], sync_dist=True)
+        """Log `name_best`, the best value of `name` in this run's validations (a resumed run
+        keeps the best it had; the sanity check before training does not count)."""
+        if self.trainer.sanity_checking:
+            return
+        best = self.best_so_far.get(name)
+        if best is None:
+            kind = MaxMetric if (mode or self.mode) == "max" else MinMetric
+            best = self.best_so_far[name] = kind(nan_strategy="ignore").to(self.device)
+            resumed = getattr(self, "resumed_best", {}).get(name)
+            if resumed is not None:
+                best.update(resumed)
+        best.update(value)
+        self.log(f"{name}_best", best.compute(), sync_dist=True)
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        checkpoint["litlab_best"] = dict(getattr(self, "_best", {}))
+        checkpoint["litlab_best"] = {
+            name: float(next(iter(best.metric_state.values())))
+            for name, best in self.best_so_far.items()
+        }
         if getattr(self, "litlab_config", None):
             # the run's resolved config, so eval.py can rebuild the data with no other input,
             # and its overrides, so a resume composes the same config (litlab.resume)
@@ -223,4 +215,4 @@ class LitModule(pl.LightningModule):
             checkpoint["litlab_overrides"] = list(getattr(self, "litlab_overrides", []))
 
     def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        self._resumed_best = dict(checkpoint.get("litlab_best", {}))
+        self.resumed_best = dict(checkpoint.get("litlab_best", {}))

@@ -10,7 +10,7 @@ from torchmetrics import MeanMetric
 from torchmetrics.classification import MulticlassAccuracy, MulticlassConfusionMatrix
 
 from litlab.errors import ConfigError
-from litlab.fits import MODELS
+from litlab.fits import ANY_INPUT
 from litlab.metrics.running import RunningAccuracy, RunningMean
 from litlab.models.base import LitModule
 
@@ -22,7 +22,8 @@ class Classifier(LitModule):
     (`test_confmat`) for the figure callbacks.
     """
 
-    inputs, targets = MODELS["Classifier"]
+    inputs = ANY_INPUT
+    targets = ("class",)
 
     def __init__(
         self,

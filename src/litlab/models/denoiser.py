@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litlab.fits import MODELS
+from litlab.fits import ANY_TARGET
 from litlab.models.autoencoder import Autoencoder
 
 DEFAULT_NOISE = {"_target_": "litlab.models.corruptions.Noise", "gaussian_std": 0.5}
@@ -11,6 +11,7 @@ DEFAULT_NOISE = {"_target_": "litlab.models.corruptions.Noise", "gaussian_std": 
 class Denoiser(Autoencoder):
     """Maps noisy images to clean ones; logs `{stage}/psnr_noisy` beside `{stage}/psnr`."""
 
-    inputs, targets = MODELS["Denoiser"]
+    inputs = ("image",)
+    targets = ANY_TARGET
 
     default_corruption = DEFAULT_NOISE

@@ -9,7 +9,6 @@ from torch import nn
 from torchmetrics import MeanMetric
 
 from litlab.data.detection import Targets
-from litlab.fits import MODELS
 from litlab.metrics.mean_ap import MeanAveragePrecisionAnyCount
 from litlab.metrics.running import RunningMean
 from litlab.models.base import LitModule
@@ -27,7 +26,8 @@ class Detector(LitModule):
     precision table for the PR-curve figure.
     """
 
-    inputs, targets = MODELS["Detector"]
+    inputs = ("image",)
+    targets = ("boxes",)
 
     def __init__(
         self,

@@ -11,7 +11,6 @@ from torch import nn
 from torchmetrics import MeanAbsoluteError, MeanSquaredError
 
 from litlab.data.forecast_baselines import fit_linear_ar
-from litlab.fits import MODELS
 from litlab.models.regressor import Regressor
 
 log = logging.getLogger(__name__)
@@ -33,7 +32,8 @@ class Forecaster(Regressor):
     (`test_forecasts`: (prediction, actual) pairs in original units) for the forecast figure.
     """
 
-    inputs, targets = MODELS["Forecaster"]
+    inputs = ("sequence",)
+    targets = ("value",)
 
     def __init__(
         self,

@@ -27,11 +27,11 @@ from torch import Tensor
 from torchmetrics.classification import MulticlassAccuracy
 
 from litlab.errors import ConfigError, IncompatibleError
-from litlab.fits import MODELS
 from litlab.metrics.feature_classifier import feature_extractor, load_or_train
 from litlab.metrics.fid import compute_fid, offline_fid
 from litlab.metrics.running import RunningMean
 from litlab.models.base import LitModule
+from litlab.models.pixels import PixelScale
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,8 @@ class GAN(LitModule):
     a given label). `sample(n, labels, generator)` returns images in [0, 1].
     """
 
-    inputs, targets = MODELS["GAN"]
+    inputs = ("image",)
+    targets = ("class", "none")
     ddp_strategy: ClassVar[str] = "ddp_find_unused_parameters_true"
     # what `discriminator_loss` returns beside its loss, logged as train/<name> epoch means
     discriminator_stats: ClassVar[tuple[str, ...]] = ("d_real", "d_fake")
@@ -84,11 +85,7 @@ class GAN(LitModule):
             generator, out_shape=self.spec.input_shape, latent_dim=latent_dim, num_classes=classes
         )
         self.discriminator = self.build_discriminator(discriminator, classes)
-        c = self.spec.channels
-        mean = torch.tensor(self.spec.mean or [0.0] * c).view(1, -1, 1, 1)
-        std = torch.tensor(self.spec.std or [1.0] * c).view(1, -1, 1, 1)
-        self.register_buffer("data_mean", mean, persistent=False)
-        self.register_buffer("data_std", std, persistent=False)
+        self.pixels = PixelScale(self.spec)
         self.fid_options = {**FID_DEFAULTS, **(fid or {})}
         self.feature_classifier = None
         self.val_fid = self.test_fid = None  # built in setup, around the feature classifier
@@ -130,15 +127,7 @@ class GAN(LitModule):
                     "trainer.accumulate_grad_batches must be 1."
                 )
 
-    # ------------------------------------------------------------------ ranges and sampling
-    def to_unit(self, x: Tensor) -> Tensor:
-        """Model-ready (normalised) inputs back to [0, 1]."""
-        return x * self.data_std + self.data_mean
-
-    def from_unit(self, x: Tensor) -> Tensor:
-        """[0, 1] images to model-ready (normalised) inputs, as the data serves them."""
-        return (x - self.data_mean) / self.data_std
-
+    # ------------------------------------------------------------------ sampling
     def noise(self, n: int, generator: torch.Generator | None = None) -> Tensor:
         return torch.randn(n, self.hparams.latent_dim, device=self.device, generator=generator)
 
@@ -191,7 +180,7 @@ class GAN(LitModule):
     # ------------------------------------------------------------------ training
     def training_step(self, batch: Any, batch_idx: int) -> dict[str, Tensor]:
         x, y = self.unpack(batch)
-        real = self.to_unit(x) * 2 - 1
+        real = self.pixels.to_pixels(x) * 2 - 1
         opt_g, opt_d = self.optimizers()
         fake = self(self.noise(len(real)), y)
 
@@ -289,7 +278,7 @@ class GAN(LitModule):
         seed = 1000 * batch_idx + self.global_rank
         z = self.noise(len(x), torch.Generator(self.device).manual_seed(seed))
         labels = y if self.conditional else None
-        fake = self.from_unit((self(z, labels) + 1) / 2)
+        fake = self.pixels.from_pixels((self(z, labels) + 1) / 2)
         fid = getattr(self, f"{stage}_fid")
         if stage == "test" or not self.val_real_fed:
             fid.update(x, real=True)

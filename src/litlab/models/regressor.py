@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torchmetrics import MeanAbsoluteError, MeanMetric, MeanSquaredError, R2Score
 
 from litlab.errors import ConfigError
-from litlab.fits import MODELS
+from litlab.fits import ANY_INPUT
 from litlab.metrics.running import RunningMean
 from litlab.models.base import LitModule
 
@@ -25,7 +25,8 @@ class Regressor(LitModule):
     computed, so these are in the target's own units. `{stage}/loss` is on the scaled target.
     """
 
-    inputs, targets = MODELS["Regressor"]
+    inputs = ANY_INPUT
+    targets = ("value",)
 
     def __init__(
         self,

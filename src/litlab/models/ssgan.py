@@ -19,7 +19,6 @@ from torch import Tensor
 from torchmetrics.classification import MulticlassAccuracy
 
 from litlab.errors import ConfigError
-from litlab.fits import MODELS
 from litlab.models.gan import FAST_DEV_RUN_STEPS, GAN
 
 log = logging.getLogger(__name__)
@@ -34,7 +33,8 @@ class SemiSupervisedGAN(GAN):
     semi-supervised learning.
     """
 
-    inputs, targets = MODELS["SemiSupervisedGAN"]
+    inputs = ("image",)
+    targets = ("class",)
     discriminator_stats: ClassVar[tuple[str, ...]] = ("loss_supervised", "d_real", "d_fake")
 
     def __init__(
@@ -90,7 +90,7 @@ class SemiSupervisedGAN(GAN):
             torch.manual_seed(self.hparams.labels_seed)
             for batch in datamodule.train_dataloader():
                 x, y = datamodule.prepare_batch(batch, augment=False)  # the images as they are
-                x = self.to_unit(x) * 2 - 1  # kept in the discriminator's input range
+                x = self.pixels.to_pixels(x) * 2 - 1  # kept in the discriminator's input range
                 for xi, yi in zip(x, y, strict=True):
                     if counts[yi] < n:
                         xs.append(xi)
@@ -156,7 +156,7 @@ class SemiSupervisedGAN(GAN):
     # ------------------------------------------------------------------ the classifier view
     def classify(self, x: Tensor) -> Tensor:
         """Class predictions of the discriminator for model-ready inputs."""
-        return self.discriminator(self.to_unit(x) * 2 - 1).argmax(dim=1)
+        return self.discriminator(self.pixels.to_pixels(x) * 2 - 1).argmax(dim=1)
 
     def validation_step(self, batch: Any, batch_idx: int) -> None:
         super().validation_step(batch, batch_idx)
@@ -172,6 +172,8 @@ class SemiSupervisedGAN(GAN):
         super().test_step(batch, batch_idx)
         x, y = self.unpack(batch)
         self.test_acc(self.classify(x), y)
-        self.test_acc_labelled_only(self.baseline(self.to_unit(x) * 2 - 1).argmax(dim=1), y)
+        self.test_acc_labelled_only(
+            self.baseline(self.pixels.to_pixels(x) * 2 - 1).argmax(dim=1), y
+        )
         self.log("test/acc", self.test_acc, on_epoch=True)
         self.log("test/acc_labelled_only", self.test_acc_labelled_only, on_epoch=True)

@@ -11,7 +11,7 @@ from torch import Tensor, nn
 from torchmetrics import MeanMetric
 
 from litlab.errors import ConfigError
-from litlab.fits import MODELS
+from litlab.fits import ANY_TARGET
 from litlab.metrics.running import RunningMean
 from litlab.models.pixels import PixelScale
 from litlab.models.reconstruction import ReconstructionModel
@@ -29,7 +29,8 @@ class VAE(ReconstructionModel):
     `{stage}/recon`, `{stage}/kl` and `{stage}/loss`.
     """
 
-    inputs, targets = MODELS["VAE"]
+    inputs = ("image",)
+    targets = ANY_TARGET
     progress_bar = ("loss", "nelbo")
 
     def __init__(

@@ -174,7 +174,11 @@ class TorchvisionNet(nn.Module):
         """The names of the model's parameterised modules, in order, before `name`."""
         if name is None:
             return []
-        names = [n for n, m in self.model.named_modules() if n and m._parameters]
+        names = [
+            n
+            for n, m in self.model.named_modules()
+            if n and next(m.parameters(recurse=False), None) is not None
+        ]
         if not any(n == name or n.startswith(f"{name}.") for n in names):
             top = ", ".join(n for n, _ in self.model.named_children())
             raise ConfigError(

@@ -3,40 +3,44 @@
 from __future__ import annotations
 
 import csv
+from pathlib import Path
+from typing import Any
 
 from pytorch_lightning.loggers import CSVLogger
-from pytorch_lightning.loggers.csv_logs import ExperimentWriter
-from pytorch_lightning.loggers.logger import rank_zero_experiment
 
 
-class ContinuingWriter(ExperimentWriter):
-    """Lightning deletes an existing `metrics.csv` when its writer starts; this one keeps its
-    rows from before the first step the new process logs (a resume writes into the run's own
-    folder), so the file tells the whole run once."""
-
-    def _check_log_dir_exists(self) -> None:
-        self.earlier: list[dict[str, str]] | None = None
-        if self._fs.isfile(self.metrics_file_path):
-            with self._fs.open(self.metrics_file_path, "r", newline="") as file:
-                self.earlier = [
-                    {k: v for k, v in row.items() if v not in ("", None)}
-                    for row in csv.DictReader(file)
-                ]
-            self._fs.rm_file(self.metrics_file_path)
-
-    def log_metrics(self, metrics_dict: dict[str, float], step: int | None = None) -> None:
-        if self.earlier is not None:
-            start = step if step is not None else len(self.earlier)
-            self.metrics.extend(r for r in self.earlier if int(r.get("step", start)) < start)
-            self.earlier = None
-        super().log_metrics(metrics_dict, step)
+def read_rows(path: Path) -> list[dict[str, str]] | None:
+    """The rows of an existing metrics.csv, without their empty cells; None when absent."""
+    if not path.is_file():
+        return None
+    with path.open(newline="") as file:
+        return [
+            {k: v for k, v in row.items() if v not in ("", None)} for row in csv.DictReader(file)
+        ]
 
 
 class ResumableCSVLogger(CSVLogger):
+    """Lightning's writer deletes an existing `metrics.csv` when it starts; this logger puts
+    back the rows from before the first step the new process logs (a resume writes into the
+    run's own folder), so the file tells the whole run once."""
+
     @property
-    @rank_zero_experiment
-    def experiment(self) -> ExperimentWriter:
-        if self._experiment is None:
-            self._fs.makedirs(self.root_dir, exist_ok=True)
-            self._experiment = ContinuingWriter(log_dir=self.log_dir)
-        return self._experiment
+    def experiment(self) -> Any:
+        if getattr(self, "_litlab_writer", None) is not None:
+            return self._litlab_writer
+        earlier = read_rows(Path(self.log_dir) / "metrics.csv")
+        writer = super().experiment
+        if earlier is not None and hasattr(writer, "metrics"):
+            log_metrics = writer.log_metrics
+
+            def log_with_earlier_rows(metrics: dict[str, float], step: int | None = None) -> None:
+                nonlocal earlier
+                if earlier is not None:
+                    start = step if step is not None else len(earlier)
+                    writer.metrics.extend(r for r in earlier if int(r.get("step", start)) < start)
+                    earlier = None
+                log_metrics(metrics, step)
+
+            writer.log_metrics = log_with_earlier_rows
+        self._litlab_writer = writer
+        return writer
