@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from litlab.report.collect import collect
-from litlab.report.reproduce import main, metric_rows
+from litlab.report.reproduce import hydra_overrides, main, metric_rows
 from litlab.utils.summary import write_summary
 from tests.conftest import REPO, run_cli
 
@@ -110,3 +110,12 @@ def test_cross_validation_and_resumed_runs_are_refused_in_a_sentence(tmp_path, c
     assert main([str(tmp_path / "resumed")]) == 1
     assert "started from a checkpoint" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cv", "resumed"]  # nothing re-ran
+
+
+def test_the_hydra_overrides_that_shape_the_config_go_with_the_re_run(tmp_path):
+    (tmp_path / ".hydra").mkdir()
+    recorded = ["hydra.searchpath=[file://my_conf]", "hydra.sweep.dir=x", "hydra.mode=MULTIRUN"]
+    hydra = {"hydra": {"overrides": {"hydra": recorded, "task": ["seed=1"]}}}
+    (tmp_path / ".hydra" / "hydra.yaml").write_text(yaml.safe_dump(hydra))
+    assert hydra_overrides(tmp_path) == ["hydra.searchpath=[file://my_conf]"]
+    assert hydra_overrides(tmp_path / "elsewhere") == []

@@ -279,7 +279,9 @@ def reproduce(
     if new.exists():
         raise ReproduceError(f"{new} exists already; give --out a new folder.")
     console.print(
-        f"re-running {run} into {new}: python -m litlab train {' '.join(then['overrides'])}"
+        f"re-running {run} into {new}: python -m litlab train {' '.join(then['overrides'])}",
+        highlight=False,
+        soft_wrap=True,
     )
     now = rerun(run, then, new)
 
