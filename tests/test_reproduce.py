@@ -65,7 +65,7 @@ def test_a_hand_edited_config_is_reported_and_exits_1(tmp_path, capsys, where):
         f"({where})" in out
     )
     assert out.count("config differs from the record:") == 1  # the run folder's paths aside
-    assert "not reproduced: the config differs from the record in 1 key." in out
+    assert "not reproduced: the config differs from the record in 1 key" in out
 
 
 def test_a_metric_beyond_the_tolerance_exits_1(tmp_path, capsys):
