@@ -22,9 +22,10 @@ test: setup lint  ## everything CI runs: ruff, then all tests (slow ones include
 test-fast: setup  ## skip the slow real-data accuracy tests
 	$(BIN)/python -m pytest -n 2 -m "not slow"
 
-lint: setup
+lint: setup  ## ruff, and the import layers written in pyproject.toml
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: setup
 	$(BIN)/ruff check --fix .

@@ -5,8 +5,9 @@ Both sides train bench_mnist.py's MLP (same initial weights) on the same `MNISTD
 and steps, under the same Trainer settings (validation off, no checkpoints). The bare module's
 `training_step` is forward + cross-entropy + `self.log` of the loss each step, as any user's
 module does; litlab's adds what a run reports: torchmetrics accuracy, the epoch means, the
-cosine schedule, the default CSV logger and callbacks (finite-loss guard, figures). Lightning's own per-step cost is on both
-sides, so the ratio is litlab's share alone (target: at most 1.15).
+cosine schedule, the default CSV logger and callbacks (finite-loss guard, figures).
+Lightning's own per-step cost is on both sides, so the ratio is litlab's share alone (target:
+at most 1.15).
 
     python bench/bare_lightning.py --epochs 3 --warmup 1 --repeats 3
 """

@@ -17,12 +17,12 @@ timed per epoch:
   ramped over `warmup_epochs` exactly as `VAE.beta_now`), backward, Adam over the net and the
   decoder's `log_sigma` as the model's `parameters()` are, and the same per-epoch cosine schedule.
 - loop, GAN: the training images mapped once up front to the model's [-1, 1] range
-  (`GAN.pixels.to_pixels(x) * 2 - 1` of the normalised images), batches by shuffled index, and
-  per batch the model's steps: one generator forward, a discriminator step on real / detached fake with
-  the BCE losses, then a generator step with the non-saturating loss while the discriminator's
-  parameters are frozen (as Lightning's `toggle_optimizer` freezes them), the same two Adams
-  (lr 2e-4, betas 0.5/0.999), and the model's gradient clipping and per-epoch schedules when
-  the config sets them.
+  (`GAN.pixels.to_pixels(x) * 2 - 1` of the normalised images), batches by shuffled index, and per
+  batch the model's steps: one generator forward, a discriminator step on real / detached fake
+  with the BCE losses, then a generator step with the non-saturating loss while the
+  discriminator's parameters are frozen (as Lightning's `toggle_optimizer` freezes them), the same
+  two Adams (lr 2e-4, betas 0.5/0.999), and the model's gradient clipping and per-epoch schedules
+  when the config sets them.
 
 Deviations from `python train.py model=X data=mnist`, besides `common.runner_overrides`
 (validation, checkpoints, early stopping, model summary and progress bar off):

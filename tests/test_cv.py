@@ -17,7 +17,7 @@ import pytest
 from filelock import FileLock
 
 from litlab.cv.loop import fold_config
-from litlab.cv.splits import fold_indices
+from litlab.data.splits import fold_indices
 from litlab.errors import ConfigError
 from litlab.report.collect import collect
 from litlab.report.tables import group_rows

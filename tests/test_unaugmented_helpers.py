@@ -12,8 +12,7 @@ from omegaconf import OmegaConf
 
 from litlab.data import DigitsDataModule
 from litlab.data.augment import Augment
-from litlab.metrics import feature_classifier
-from litlab.models import SemiSupervisedGAN
+from litlab.models import SemiSupervisedGAN, feature_classifier
 from litlab.models.classifier import Classifier
 from tests.conftest import compose_cfg
 

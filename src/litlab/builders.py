@@ -53,7 +53,7 @@ def build_datamodule(cfg: DictConfig, stage: str = "fit") -> LitDataModule:
     datamodule: LitDataModule = hydra.utils.instantiate(cfg.data)
     datamodule.prepare_data()
     if (cfg.get("cv") or {}).get("fold") is not None:  # one fold of a cross-validation
-        from litlab.cv.splits import select_fold
+        from litlab.data.splits import select_fold
 
         select_fold(datamodule, cfg.cv)
     datamodule.setup(stage)

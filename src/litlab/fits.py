@@ -41,6 +41,7 @@ DATA: dict[str, tuple[str, str]] = {
     "ImageFolderDataModule": ("image", "class"),
     "MNISTDetectionDataModule": ("image", "boxes"),
     "YOLOFolderDataModule": ("image", "boxes"),
+    "COCOFolderDataModule": ("image", "boxes"),
     "TimeSeriesDataModule": ("sequence", "value"),
     "BundledSeriesDataModule": ("sequence", "value"),
 }

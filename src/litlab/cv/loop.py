@@ -22,8 +22,8 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 from litlab.builders import Fitted, monitored_checkpoint, task_overrides
 from litlab.cv import ensemble, figures, stats
 from litlab.cv.members import Predictions, predict_split
-from litlab.cv.splits import fold_indices
 from litlab.cv.stacking import stack
+from litlab.data.splits import fold_indices
 from litlab.errors import ConfigError
 from litlab.outcome import explained, record
 from litlab.utils.config import plain

@@ -10,7 +10,6 @@ import torch
 from pytorch_lightning.overrides.distributed import UnrepeatedDistributedSampler
 from torch.utils.data import DataLoader, Dataset
 
-from litlab.data.pool import CVPool
 from litlab.data.spec import DataSpec
 from litlab.errors import ConfigError
 
@@ -46,9 +45,6 @@ class LitDataModule(pl.LightningDataModule):
     `batch_size` is the global batch size: under DDP each of N processes loads batch_size / N,
     so results do not change with the number of devices.
     """
-
-    # cross-validation: (train, val) positions in `cv_pool()` that replace the normal split
-    fold: tuple[np.ndarray, np.ndarray] | None = None
 
     def __init__(
         self,
@@ -87,27 +83,6 @@ class LitDataModule(pl.LightningDataModule):
         """Test scores of simple reference models fitted on this data's own split (none by
         default); the train app reports them in summary.json beside the network's."""
         return {}
-
-    def cv_pool(self, group: str | None = None) -> CVPool:
-        """The data cross-validation may resplit (all but the fixed test split), grouped by
-        the column `group` when given. Families that support CV override this."""
-        raise ConfigError(
-            f"cross-validation (cv.folds, cv.bootstrap) is not available for "
-            f"{type(self).__name__}; it works on images, tables and series."
-        )
-
-    def set_fold(self, train: np.ndarray, val: np.ndarray) -> None:
-        """Train and validate on these positions of `cv_pool()` instead of the normal split;
-        call before `setup()`. The test split stays the fixed one."""
-        self.fold = (np.asarray(train), np.asarray(val))
-
-    def no_groups(self, group: str | None) -> None:
-        """One sentence for `cv.group` on data without columns to group by."""
-        if group is not None:
-            raise ConfigError(
-                f"cv.group={group} names a table column, but {type(self).__name__} has no "
-                "columns; use cv.group with CSV tables only."
-            )
 
     def split_set(self, split: str) -> Dataset:
         """The dataset of one split ('train', 'val', 'test'), after `setup()`: the attribute

@@ -8,7 +8,7 @@ import torch
 
 from litlab.data.augment import Augment
 from litlab.data.base import LitDataModule, TensorBatches, split_generator
-from litlab.data.pool import CVPool
+from litlab.data.folds import CVPool, Foldable
 from litlab.data.spec import DataSpec
 from litlab.errors import ConfigError
 
@@ -28,7 +28,7 @@ def channel_stats(images: torch.Tensor, max_value: float) -> tuple[torch.Tensor,
     return mean.float().view(1, -1, 1, 1), std.float().clamp_min(1e-6).view(1, -1, 1, 1)
 
 
-class ImageDataModule(LitDataModule):
+class ImageDataModule(Foldable, LitDataModule):
     """Images as one (N, C, H, W) uint8 tensor per split; scaling, normalisation and augmentation
     run on whole batches after they reach the device.
 

@@ -11,8 +11,8 @@ import torch
 from sklearn.model_selection import train_test_split
 
 from litlab.data.base import LitDataModule, TensorBatches
+from litlab.data.folds import CVPool, Foldable
 from litlab.data.frames import as_numbers, read_csv, require_columns, resolve_csv
-from litlab.data.pool import CVPool
 from litlab.data.spec import DataSpec
 from litlab.data.table_baselines import table_baselines
 from litlab.data.table_encoding import TableEncoder, infer_column_types
@@ -32,7 +32,7 @@ def infer_task(target: pd.Series, max_classes: int) -> str:
     return "regression"
 
 
-class TabularDataModule(LitDataModule):
+class TabularDataModule(Foldable, LitDataModule):
     """Rows of a CSV file served as `(x_num, x_cat, y)` batches.
 
     The rows are split into stratified (classification) train/val/test shares; the encoding

@@ -18,9 +18,9 @@ import pandas as pd
 import torch
 
 from litlab.data.base import LitDataModule, TensorBatches
+from litlab.data.folds import CVPool, Foldable
 from litlab.data.forecast_baselines import forecast_scores, linear_ar, persistence, seasonal_naive
 from litlab.data.frames import as_numbers, read_csv, require_columns, resolve_csv
-from litlab.data.pool import CVPool
 from litlab.data.spec import DataSpec
 from litlab.data.windows import make_windows
 from litlab.errors import ConfigError, DataError
@@ -38,7 +38,7 @@ def to_time(value: Any) -> pd.Timestamp:
         return pd.NaT
 
 
-class TimeSeriesDataModule(LitDataModule):
+class TimeSeriesDataModule(Foldable, LitDataModule):
     """Batches `(x, y)`: x (N, lookback, F) with the target as feature 0 followed by `inputs`,
     y (N, horizon), both standardised with train-segment statistics (the spec's `extra` holds
     the target's `target_mean`/`target_std` so models report errors in original units)."""

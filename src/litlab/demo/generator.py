@@ -10,7 +10,7 @@ from PIL import Image
 from torchvision.transforms.functional import to_pil_image
 from torchvision.utils import make_grid
 
-from litlab.tasks.sample import draw
+from litlab.predictions.samples import draw
 
 MAX_SEED = 9999
 

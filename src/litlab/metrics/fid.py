@@ -1,5 +1,5 @@
 """litlab's offline FID: torchmetrics' `FrechetInceptionDistance` on the features of a small
-classifier trained by litlab on the same data (see `feature_classifier.py`) instead of
+classifier trained by litlab on the same data (see `litlab.models.feature_classifier`) instead of
 Inception, so nothing is downloaded. Values compare between runs that use the same feature
 classifier, never with published Inception FIDs.
 """

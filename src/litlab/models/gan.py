@@ -27,10 +27,10 @@ from torch import Tensor
 from torchmetrics.classification import MulticlassAccuracy
 
 from litlab.errors import ConfigError, IncompatibleError
-from litlab.metrics.feature_classifier import feature_extractor, load_or_train
 from litlab.metrics.fid import compute_fid, offline_fid
 from litlab.metrics.running import RunningMean
 from litlab.models.base import LitModule
+from litlab.models.feature_classifier import feature_extractor, load_or_train
 from litlab.models.pixels import PixelScale
 
 log = logging.getLogger(__name__)

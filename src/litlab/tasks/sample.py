@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import hydra
 from omegaconf import DictConfig
@@ -16,10 +15,6 @@ from omegaconf import DictConfig
 from litlab.conf_dir import conf_dir
 from litlab.errors import ConfigError
 from litlab.preflight import check_command_line, task_imports
-
-if TYPE_CHECKING:
-    import pytorch_lightning as pl
-    import torch
 
 log = logging.getLogger(__name__)
 
@@ -46,24 +41,12 @@ def default_output(ckpt: Path, n: int) -> Path:
     return run / "figures" / f"samples_{ckpt.stem}_n{n}.png"
 
 
-def draw(
-    model: pl.LightningModule, n: int, seed: int, labels: torch.Tensor | None = None
-) -> torch.Tensor:
-    """`n` images (n, C, H, W) in [0, 1] from a generative model, the same for the same seed."""
-    import pytorch_lightning as pl
-    import torch
-
-    pl.seed_everything(seed, verbose=False)
-    generator = torch.Generator(model.device.type).manual_seed(seed)
-    with torch.no_grad():
-        return model.sample(n, labels=labels, generator=generator)
-
-
 def sample(cfg: DictConfig) -> Path:
     """Load the model class recorded in the checkpoint, draw `cfg.n` images, write the grid."""
     import torch
     from torchvision.utils import save_image
 
+    from litlab.predictions.samples import draw
     from litlab.utils.checkpoints import load_model
     from litlab.utils.config import plain
 

@@ -1,4 +1,4 @@
-"""Fold indices from scikit-learn's splitters, chosen by what the data's pool is."""
+"""Fold indices from scikit-learn's splitters, chosen by what the data's pool is (`cv:`)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ from typing import Any
 import numpy as np
 from sklearn import model_selection as ms
 
-from litlab.cv.options import check_options
-from litlab.data.base import LitDataModule
-from litlab.data.pool import CVPool
+from litlab.data.folds import CVPool, Foldable
 from litlab.errors import ConfigError
 
 Fold = tuple[np.ndarray, np.ndarray]
@@ -41,9 +39,30 @@ def splitter(cv: Any, pool: CVPool) -> Any:
     return ms.KFold(cv.folds, shuffle=True, random_state=seed)
 
 
-def fold_indices(cv: Any, datamodule: LitDataModule) -> tuple[str, list[Fold]]:
+def check_options(cv: Any) -> None:
+    """One sentence for options that cannot work together or at all."""
+    folds, bootstrap = cv.get("folds"), cv.get("bootstrap")
+    if folds and bootstrap:
+        raise ConfigError(
+            f"cv.folds={folds} and cv.bootstrap={bootstrap} are two ways to resplit the data; "
+            "set one of them."
+        )
+    if folds is not None and (not isinstance(folds, int) or folds < 2):
+        raise ConfigError(f"cv.folds must be a whole number of at least 2, got {folds!r}.")
+    if bootstrap is not None and (not isinstance(bootstrap, int) or bootstrap < 2):
+        raise ConfigError(f"cv.bootstrap must be a number of resplits >= 2, got {bootstrap!r}.")
+    if bootstrap and not 0 < float(cv.get("holdout", 0)) < 1:
+        raise ConfigError(f"cv.holdout must be a fraction between 0 and 1, got {cv.holdout}.")
+
+
+def fold_indices(cv: Any, datamodule: Any) -> tuple[str, list[Fold]]:
     """The splitter's name and each fold's (train, val) positions in the datamodule's pool."""
     check_options(cv)
+    if not isinstance(datamodule, Foldable):
+        raise ConfigError(
+            f"cross-validation (cv.folds, cv.bootstrap) is not available for "
+            f"{type(datamodule).__name__}; it works on images, tables and series."
+        )
     pool = datamodule.cv_pool(cv.get("group"))
     split = splitter(cv, pool)
     try:
@@ -56,7 +75,7 @@ def fold_indices(cv: Any, datamodule: LitDataModule) -> tuple[str, list[Fold]]:
     return type(split).__name__, folds
 
 
-def select_fold(datamodule: LitDataModule, cv: Any) -> None:
+def select_fold(datamodule: Foldable, cv: Any) -> None:
     """Give the datamodule fold `cv.fold` of the resplit its config asks for (before setup)."""
     _, folds = fold_indices(cv, datamodule)
     if not 0 <= cv.fold < len(folds):
