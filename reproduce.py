@@ -1,9 +1,6 @@
-"""Re-run a run from its record and compare: `python reproduce.py RUN_DIR` (see
-litlab.report.reproduce)."""
+"""Re-run a run from its record and compare: `python reproduce.py RUN_DIR`."""
 
-import sys
-
-from litlab.report.reproduce import main
+from litlab.tasks.reproduce import main
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

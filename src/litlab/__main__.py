@@ -5,7 +5,17 @@ from __future__ import annotations
 import importlib
 import sys
 
-COMMANDS = ("train", "eval", "sample", "predict", "demo", "export", "ensemble", "report")
+COMMANDS = (
+    "train",
+    "eval",
+    "sample",
+    "predict",
+    "demo",
+    "export",
+    "ensemble",
+    "report",
+    "reproduce",
+)
 MODULES = {"eval": "evaluate"}  # the command's name where its module's differs
 
 
