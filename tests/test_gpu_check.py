@@ -51,9 +51,9 @@ def test_the_dry_run_runs_every_row_on_the_cpu(tmp_path):
     data = shared_mnist(SHARED_DATA)
     out = tmp_path / "gpu_check.md"
     env = dict(os.environ, DATA_DIR=str(data), CUDA_VISIBLE_DEVICES="")
+    argv = [sys.executable, str(SCRIPT), "--dry-run", "--out", str(out)]
     result = subprocess.run(
-        [sys.executable, str(SCRIPT), "--dry-run", "--out", str(out)]
-        + ["--workdir", str(tmp_path / "runs")],
+        [*argv, "--workdir", str(tmp_path / "runs")],
         cwd=REPO,
         env=env,
         capture_output=True,
