@@ -199,3 +199,56 @@ def test_the_command_line_trains_on_coco_and_names_a_bad_box(tmp_path):
     spoil(root, "box outside")
     result = run_cli("train.py", [*fit_on(root), f"hydra.run.dir={tmp_path / 'bad'}"])
     assert_fails_with(result, tmp_path / "bad", "by more than 1 pixel")
+
+
+def coco_eval(ground_truth: Path, results: Path) -> list[float]:
+    """pycocotools' COCOeval of a results JSON: [AP@[.5:.95], AP@.5, AP@.75]."""
+    import contextlib
+    import io
+
+    from pycocotools.coco import COCO
+    from pycocotools.cocoeval import COCOeval
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        gt = COCO(str(ground_truth))
+        evaluation = COCOeval(gt, gt.loadRes(str(results)), "bbox")
+        evaluation.evaluate()
+        evaluation.accumulate()
+        evaluation.summarize()
+    return [float(v) for v in evaluation.stats[:3]]
+
+
+def test_predictions_score_under_cocoeval_as_the_run_scored_its_test_split(tmp_path):
+    root = write_coco(tmp_path / "set", {"train": 32, "val": 4, "test": 6})
+    run = tmp_path / "run"
+    args = ["data=coco_folder", f"data.path={root}", "trainer.max_epochs=6", "model.batch_size=8"]
+    result = run_cli("train.py", [*args, f"hydra.run.dir={run}"])
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads((run / "summary.json").read_text())
+    metrics = summary["metrics"]
+    assert metrics["test/map"] > 0.1, metrics  # learnt something: the comparison means something
+
+    out = tmp_path / "predicted"
+    predict = [f"ckpt_path={summary['best_checkpoint']}", f"inputs={root / 'images' / 'test'}"]
+    result = run_cli("predict.py", [*predict, f"out={out}", "score_threshold=0.05"])
+    assert result.returncode == 0, result.stderr[-2000:]
+    truth = root / "annotations" / "instances_test.json"
+    cocoeval = coco_eval(truth, out / "coco_results.json")
+    reported = [metrics["test/map"], metrics["test/map_50"], metrics["test/map_75"]]
+    assert np.allclose(cocoeval, reported, atol=1e-4), (cocoeval, reported)
+
+    results = json.loads((out / "coco_results.json").read_text())
+    images = json.loads(truth.read_text())["images"]
+    assert {r["image_id"] for r in results} <= {im["id"] for im in images}
+    assert {r["category_id"] for r in results} <= {3, 7}  # the data's own category ids
+    for image in images:
+        lines = (out / "labels" / f"{Path(image['file_name']).stem}.txt").read_text().splitlines()
+        mine = [r for r in results if r["image_id"] == image["id"]]
+        assert len(lines) == len(mine)
+        for line, r in zip(lines, mine, strict=True):
+            k, cx, cy, w, h, score = (float(v) for v in line.split())
+            x, y, bw, bh = r["bbox"]
+            assert [3, 7][int(k)] == r["category_id"] and abs(score - r["score"]) < 1e-4
+            assert np.allclose(
+                [cx * 64, cy * 48, w * 64, h * 48], [x + bw / 2, y + bh / 2, bw, bh], atol=0.01
+            )

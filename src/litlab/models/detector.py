@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 from torchmetrics import MeanMetric
@@ -15,6 +16,12 @@ from litlab.models.base import LitModule
 from litlab.models.yolo_loss import YOLOLossWeights, decode_detections, yolo_loss
 
 MAP_KEYS = {"map": "map", "map_50": "map_50", "map_75": "map_75"}
+# pycocotools' own thresholds (float64, as its Params builds them): torchmetrics' float32 defaults
+# put recall 0.3 below the threshold "0.3", so its mAP can differ from COCOeval's on the same boxes
+COCO_THRESHOLDS = {
+    "iou_thresholds": np.linspace(0.5, 0.95, 10).tolist(),
+    "rec_thresholds": np.linspace(0.0, 1.0, 101).tolist(),
+}
 
 
 class Detector(LitModule):
@@ -56,9 +63,15 @@ class Detector(LitModule):
             {name: RunningMean() for name in ("loss", "box", "objectness", "classes")}
         )
         self.val_loss, self.test_loss = MeanMetric(), MeanMetric()
-        self.val_map = MeanAveragePrecisionAnyCount(box_format="xyxy", iou_type="bbox")
+        self.val_map = MeanAveragePrecisionAnyCount(
+            box_format="xyxy", iou_type="bbox", **COCO_THRESHOLDS
+        )
         self.test_map = MeanAveragePrecisionAnyCount(
-            box_format="xyxy", iou_type="bbox", class_metrics=True, extended_summary=True
+            box_format="xyxy",
+            iou_type="bbox",
+            class_metrics=True,
+            extended_summary=True,
+            **COCO_THRESHOLDS,
         )
         self.test_results: dict[str, Any] = {}
 
