@@ -20,6 +20,7 @@ from types import FrameType
 from typing import Any
 
 import pytorch_lightning as pl
+from pytorch_lightning.plugins.environments import SLURMEnvironment
 from pytorch_lightning.utilities.exceptions import SIGTERMException
 
 from litlab.callbacks.base import LitCallback
@@ -66,7 +67,7 @@ class Preemption(LitCallback):
     def checkpoint_path(self, trainer: pl.Trainer) -> Path:
         """`last.ckpt`, or on a SLURM job that Lightning requeues, the next `hpc_ckpt_<n>.ckpt`,
         which Lightning resumes from by itself when the job starts again in this folder."""
-        if not self.requeues():
+        if not (self.requeues() or SLURMEnvironment.detect()):
             return self.path
         folder = Path(trainer.default_root_dir)
         numbers = [int(p.stem.rpartition("_")[2]) for p in folder.glob("hpc_ckpt_*.ckpt")]
