@@ -27,9 +27,9 @@ class LitCallback(pl.Callback):
     """A Lightning callback whose per-batch hooks, unless a subclass defines them, are None.
 
     Lightning calls every callback's every per-batch hook, no-ops included, each inside a
-    profiler context (about 2 us a call on a CPU, six hooks a training step: a few percent of
-    a small net's step for a handful of callbacks). It skips a hook that is not callable, so a
-    callback that does nothing per batch is not called per batch.
+    profiler context, which for a handful of callbacks is a noticeable share of a small net's
+    step. It skips a hook that is not callable, so a callback that does nothing per batch is
+    not called per batch.
     """
 
     def __init_subclass__(cls, **kwargs: Any) -> None:

@@ -1,10 +1,9 @@
 """Per-step training accumulators: the epoch mean of a loss and the fraction of right answers.
 
 They run on every training step, so they do only what an epoch figure needs: no input checks
-and no NaN look (on a GPU each look waits for the device). torchmetrics' `MeanMetric` and
-`MulticlassAccuracy` cost about three times as much per update, a few percent of a small net's
-step; validation and test keep those. States are sums, so values synced over processes are
-exact.
+and no NaN look (on a GPU each look waits for the device), which torchmetrics' `MeanMetric`
+and `MulticlassAccuracy` do on every update; validation and test keep those. States are
+sums, so values synced over processes are exact.
 """
 
 from __future__ import annotations

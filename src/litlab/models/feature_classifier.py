@@ -5,8 +5,8 @@ class-conditional samples).
 - from `checkpoint` when given (any `python train.py model=classifier` checkpoint of the same
   data, e.g. `outputs/.../checkpoints/epoch_004.ckpt`);
 - else from `cache` if a previous call left it there (the run folder by default);
-- else trained now on the datamodule's training split for `steps` Adam steps (about 20 s on
-  2 CPU cores for MNIST), on un-augmented images whatever `data.augment` says (its features
+- else trained now on the datamodule's training split for `steps` Adam steps, on
+  un-augmented images whatever `data.augment` says (its features
   describe the images the GAN learns to imitate, and un-augmented training keeps the cached
   file independent of augmentation settings), and saved to `cache`, in Lightning's checkpoint
   layout so `Classifier.load_from_checkpoint(cache, weights_only=True)` reads it back.

@@ -151,7 +151,7 @@ class VAE(ReconstructionModel):
         for name, value in values.items():
             metrics[name].update(value.detach(), weight=len(x))
         if "beta" in metrics:  # training with a warm-up (__init__)
-            metrics["beta"].update(beta)  # not self.log: ~1 ms a step (docs/bench.md)
+            metrics["beta"].update(beta)  # an epoch mean, not a per-step self.log (docs/bench.md)
         if stage != "train" and batch_idx == 0:
             n = self.hparams.examples
             self.examples = {"input": pixels[:n].cpu(), "output": self.decode(mu[:n]).cpu()}

@@ -4,9 +4,8 @@ Lightning sets `PYTORCH_NVML_BASED_CUDA_CHECK=1` when imported, so that asking n
 initialises CUDA (a process that has done so cannot fork children that use the GPU). With it,
 every `torch.cuda.is_available()` loads the NVML library; where there is none, it tries, fails
 and asks the CUDA runtime anyway. Adam, AdamW and their kin ask on every `step()` (torch's
-graph-capture check), which made that failed load part of each step: 0.9 ms of a 4.1 ms
-Adam step of the MNIST MLP (batch 128) on a 2-core CPU. With no device, there is no GPU for a
-fork to lose.
+graph-capture check), which makes that failed load part of every step, a sizeable share of
+a small net's step on a CPU. With no device, there is no GPU for a fork to lose.
 """
 
 from __future__ import annotations
