@@ -10,6 +10,9 @@ traceback.
 from __future__ import annotations
 
 import re
+import sys
+from collections.abc import Callable
+from typing import Any
 
 
 class LitlabError(Exception):
@@ -100,3 +103,16 @@ def explain(exc: BaseException, overrides: list[str] | None = None) -> str | Non
     if isinstance(exc, OmegaConfBaseException):
         return f"the config does not work: {first_line(exc)}"
     return None
+
+
+def run_or_explain(task: Callable[..., Any], *args: Any) -> Any:
+    """`task(*args)` for a command that leaves no run folder: a user's mistake ends the process
+    with its sentence on stderr and exit code 1, anything else keeps its traceback."""
+    try:
+        return task(*args)
+    except Exception as exc:
+        reason = explain(exc)
+        if reason is None:
+            raise
+        print(f"error: {reason}", file=sys.stderr)
+        sys.exit(1)

@@ -24,19 +24,6 @@ from litlab.utils.wandb_summary import publish_summary
 log = logging.getLogger(__name__)
 
 
-def run_or_explain(task: Callable[[DictConfig], Any], cfg: DictConfig) -> Any:
-    """Run a command that leaves no run folder (sample, predict): a user's mistake is one
-    sentence on stderr and exit 1, anything else the traceback it is."""
-    try:
-        return task(cfg)
-    except Exception as exc:
-        reason = explain(exc)
-        if reason is None:
-            raise
-        print(f"error: {reason}", file=sys.stderr)
-        sys.exit(1)
-
-
 def explained(exc: BaseException) -> tuple[bool, str]:
     """Whether `exc` is the user's mistake (not a bug), and the reason a summary records."""
     reason = explain(exc)

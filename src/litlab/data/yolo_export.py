@@ -22,7 +22,7 @@ from PIL import Image
 
 from litlab.conf_dir import conf_dir
 from litlab.data.detection import DetectionDataModule
-from litlab.errors import ConfigError
+from litlab.errors import ConfigError, run_or_explain
 
 SPLITS = ("train", "val", "test")
 
@@ -86,8 +86,6 @@ def compose_datamodule(overrides: list[str]) -> DetectionDataModule:
 
 def main(argv: list[str] | None = None) -> None:
     """`litlab-export-yolo OUT_DIR [overrides]`: one sentence and exit 1 on bad input."""
-    from litlab.errors import explain
-
     args = sys.argv[1:] if argv is None else argv
     if args and args[0] in ("-h", "--help"):
         print(__doc__)
@@ -95,14 +93,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args or args[0].startswith("-") or "=" in args[0]:
         print(f"usage: {__doc__.strip().splitlines()[2].strip()}", file=sys.stderr)
         sys.exit(2)
-    try:
-        out = write_yolo_folder(compose_datamodule(args[1:]), args[0])
-    except Exception as exc:
-        reason = explain(exc)
-        if reason is None:
-            raise
-        print(f"error: {reason}", file=sys.stderr)
-        sys.exit(1)
+    out = run_or_explain(lambda: write_yolo_folder(compose_datamodule(args[1:]), args[0]))
     counts = ", ".join(f"{len(list((out / 'images' / s).glob('*.png')))} {s}" for s in SPLITS)
     print(f"Wrote {out} ({counts} images; data.yaml names the classes)")
 

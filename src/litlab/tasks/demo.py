@@ -20,7 +20,7 @@ def main() -> None:
 def run(cfg: DictConfig) -> None:
     with task_imports():
         from litlab.demo.app import serve
-        from litlab.outcome import run_or_explain
+        from litlab.errors import run_or_explain
 
     run_or_explain(serve, cfg)
 

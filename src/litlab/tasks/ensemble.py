@@ -27,7 +27,7 @@ def main() -> None:
 @hydra.main(version_base="1.3", config_path=conf_dir(), config_name="ensemble")
 def run(cfg: DictConfig) -> None:
     with task_imports():
-        from litlab.outcome import run_or_explain
+        from litlab.errors import run_or_explain
 
     run_or_explain(ensemble, cfg)
 

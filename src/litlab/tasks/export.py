@@ -20,8 +20,8 @@ def main() -> None:
 @hydra.main(version_base="1.3", config_path=conf_dir(), config_name="export")
 def run(cfg: DictConfig) -> None:
     with task_imports():
+        from litlab.errors import run_or_explain
         from litlab.exporting.checked import export
-        from litlab.outcome import run_or_explain
 
     run_or_explain(export, cfg)
 
