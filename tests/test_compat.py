@@ -14,8 +14,10 @@ from litlab.compat import lightning_tracing
 from tests.conftest import REPO
 
 SRC = REPO / "src"
-# `x._name` where x is not litlab's own object (self, cls) and the name is not a dunder
-FOREIGN_PRIVATE = re.compile(r"(?<![\w.])(?!self\b|cls\b)\w+(?:\.\w+)*\._[a-z]\w*")
+# `x._name` where x is not litlab's own object (`self._name` is; `self.trainer._name` is not)
+FOREIGN_PRIVATE = re.compile(
+    r"(?<![\w.])(?:(?!self\b|cls\b)\w+(?:\.\w+)*|(?:self|cls)(?:\.\w+)+)\._[a-z]\w*"
+)
 IMPORTED_PRIVATE = re.compile(r"^\s*from\s+\S+\s+import\s+.*\b_[A-Za-z]\w*|^\s*from\s+\S*\._", re.M)
 
 
@@ -60,3 +62,6 @@ def test_the_check_sees_a_private_attribute():
     assert private_uses("from hydra._internal.config_loader_impl import X") != []
     assert private_uses("from torch.nn.modules.batchnorm import _BatchNorm") != []
     assert private_uses("self._best = 1; cfg.data._target_") == []
+    assert private_uses("self.trainer._signal_connector.x = 1") == [
+        "self.trainer._signal_connector"
+    ]
