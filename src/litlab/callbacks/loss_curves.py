@@ -34,7 +34,9 @@ class LossCurves(FigureCallback):
         if trainer.current_epoch > 0:
             self.record(trainer, "train/", trainer.current_epoch - 1)
 
-    def on_validation_epoch_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
+    # on_validation_epoch_end would be too early: Lightning calls callbacks' hook before the
+    # model's, where the epoch's values are logged; on_validation_end comes after both
+    def on_validation_end(self, trainer: pl.Trainer, pl_module: pl.LightningModule) -> None:
         if not trainer.sanity_checking:
             self.record(trainer, "val/", trainer.current_epoch)
 
@@ -47,7 +49,11 @@ class LossCurves(FigureCallback):
             if not name.startswith(prefix) or name.endswith(("_step", "_best")):
                 continue
             points = self.history[name.removesuffix("_epoch")]
-            if value.numel() == 1 and (not points or points[-1][0] < epoch):
+            if value.numel() != 1:
+                continue
+            if points and points[-1][0] == epoch:  # validated again within the epoch: latest
+                points.pop()
+            if not points or points[-1][0] < epoch:
                 points.append((epoch, float(value)))
 
     def on_exception(
