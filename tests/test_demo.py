@@ -15,7 +15,7 @@ from hydra import compose, initialize_config_dir
 from PIL import Image
 
 from litlab.conf_dir import conf_dir
-from tests.conftest import run_cli, run_train
+from tests.conftest import in_ci, run_cli, run_train
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -33,14 +33,22 @@ NO_FIGURES = [
 ] + ["callbacks.sample_progress=null"]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """A headless Chromium, or a skip that says why there is none."""
-    missing = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.is_file()]
+def require_browser(chromium: Path = CHROMIUM, chromedriver: Path = CHROMEDRIVER) -> None:
+    """Nothing when both are installed; else a skip that says why, and in CI a failure, so a
+    missing browser can never pass as green."""
+    missing = [str(p) for p in (chromium, chromedriver) if not p.is_file()]
     if missing:
         reason = f"no browser for the demo test: {', '.join(missing)} missing"
-        print(f"{reason} (apt-get install chromium chromium-driver)")
+        reason += " (apt-get install chromium chromium-driver)"
+        if in_ci():
+            pytest.fail(f"{reason}; CI needs it")
         pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A headless Chromium, or a skip that says why there is none (a failure in CI)."""
+    require_browser()
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -204,3 +212,13 @@ def test_the_table_page_shows_the_prediction_for_a_row_typed_into_its_form(brows
         shown = text_of(browser, "#prediction").splitlines()
     assert shown[1] == name, shown
     assert f"{round(expected[f'p_{name}'] * 100)}%" == shown[shown.index(name, 2) + 1], shown
+
+
+def test_a_missing_browser_skips_on_a_newcomers_machine_and_fails_in_ci(monkeypatch, tmp_path):
+    absent = tmp_path / "chromium"
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="chromium missing"):
+        require_browser(absent, absent)
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match=r"chromium missing .*; CI needs it"):
+        require_browser(absent, absent)
