@@ -6,6 +6,7 @@ import csv
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from litlab.errors import ConfigError, DataError
@@ -24,10 +25,23 @@ def resolve_csv(path: str | None, data_dir: str, option: str = "data.path") -> P
     raise DataError(f"{option}={path}: no such file here or under {data_dir}/.")
 
 
+# cells that mean "no value": pandas' own markers and the "?" of many public data sets, read
+# case-sensitively as pandas does, after surrounding whitespace is stripped
+MISSING_MARKERS = frozenset(
+    {"", "?", "NA", "N/A", "n/a", "NaN", "nan", "-NaN", "-nan", "None", "null", "NULL", "<NA>"}
+    | {"#N/A", "#N/A N/A", "#NA", "1.#IND", "-1.#IND", "1.#QNAN", "-1.#QNAN"}
+)
+LEADING_ZERO = r"^[+-]?0\d"  # "007", "-012": a code, not the number 7
+
+
 def read_csv(path: Path) -> pd.DataFrame:
-    """The table in `path`, one column per header name; malformed files are a `DataError`."""
+    """The table in `path`, one column per header name; malformed files are a `DataError`.
+
+    Names and cells lose surrounding whitespace, `MISSING_MARKERS` become gaps; a column whose
+    every value is a number (and none a code with a leading zero) is numeric, one of only
+    true/false is boolean, anything else stays text as written."""
     try:
-        frame = pd.read_csv(path)
+        raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DataError(f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8.") from None
     except pd.errors.EmptyDataError:
@@ -46,20 +60,40 @@ def read_csv(path: Path) -> pd.DataFrame:
         raise DataError(
             f"{path} could not be read as CSV ({type(exc).__name__}: {first_line})."
         ) from None
-    if not isinstance(frame.index, pd.RangeIndex):
+    if not isinstance(raw.index, pd.RangeIndex):
         # pandas turns the first column into the index when the first data row is one field
         # longer than the header, shifting every value one column to the left
         raise DataError(
             f"{path} is not a well-formed CSV table (line 2 has more fields than the header)."
         )
-    with path.open(encoding="utf-8", newline="") as file:
-        header = next(csv.reader(file), [])  # pandas renames a repeated name "a" to "a.1"
+    with path.open(encoding="utf-8-sig", newline="") as file:
+        header = [name.strip() for name in next(csv.reader(file), [])]
     repeated = sorted({name for name in header if name and header.count(name) > 1})
-    if repeated:
+    if repeated:  # pandas renames a repeated name "a" to "a.1"
         raise DataError(f"{path} names more than one column {repeated[0]!r}; rename them apart.")
-    if frame.empty:
+    if raw.empty:
         raise DataError(f"{path} holds no data rows.")
-    return frame
+    names = [str(name).strip() for name in raw.columns]
+    return pd.DataFrame(
+        {name: typed(raw[column]) for name, column in zip(names, raw.columns, strict=True)}
+    )
+
+
+def typed(cells: pd.Series) -> pd.Series:
+    """One column of cell texts as numbers, booleans or text (gaps as NaN / NA)."""
+    text = cells.astype(object).str.strip()
+    text = text.where(~text.isin(MISSING_MARKERS))
+    present = text.dropna()
+    if present.empty:
+        return pd.Series(np.nan, index=text.index, dtype=float)
+    lowered = present.str.lower()
+    if lowered.isin(("true", "false")).all():
+        flags = text.str.lower().map({"true": True, "false": False})
+        return flags.astype(bool) if len(present) == len(text) else flags.astype("boolean")
+    numbers = pd.to_numeric(present, errors="coerce")
+    if numbers.notna().all() and not present.str.contains(LEADING_ZERO).any():
+        return pd.to_numeric(text)
+    return text.astype(str).where(text.notna())
 
 
 def require_columns(frame: pd.DataFrame, columns: list[str], source: str, option: str) -> None:
