@@ -1,6 +1,6 @@
 """Speed of litlab's detector training against a hand-written PyTorch loop on MNIST canvases.
 
-Both sides train the same `YOLONet` (same initial weights) with `yolo_loss`, the same
+Both sides train the same net (`YOLOFPNNet`, same initial weights) with `yolo_loss`, the same
 optimizer, schedule, batch size, number of steps and canvases, in this one process, and are
 timed per epoch:
 
@@ -145,11 +145,12 @@ def run_loop(
             loss = yolo_loss(
                 net(x_all[index]),
                 batch_targets,
-                net.stride,
+                net.strides,
                 weights,
                 m.center_radius,
                 m.iou_objectness,
                 m.focal_gamma,
+                m.level_span,
             )["loss"]
             optimizer.zero_grad()
             loss.backward()

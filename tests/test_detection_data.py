@@ -10,6 +10,7 @@ import torch
 from litlab.data.box_augment import BoxAugment
 from litlab.data.detection import pad_boxes, unpad_boxes
 from litlab.data.mnist_detection import MNISTDetectionDataModule, box_iou
+from litlab.data.mosaic import Mosaic
 from tests.fakes import write_mnist
 
 SMALL = dict(
@@ -123,3 +124,44 @@ def test_augmentation_drops_boxes_pushed_out():
     )
     assert kept.tolist() == [[-1, 2]]
     assert moved[0, 0, 0] == 0
+
+
+def test_mosaic_moves_boxes_with_their_pixels():
+    """Each source object is a rectangle of its own value (its label encodes it): after the
+    mosaic every kept box must cover exactly pixels of that value, and every object pixel
+    still visible in a mosaic belongs to a kept box or to a box left out as mostly cut."""
+    torch.manual_seed(0)
+    n, h, w = 8, 48, 64
+    x = torch.zeros(n, 1, h, w)
+    boxes = torch.zeros(n, 2, 4)
+    labels = torch.zeros(n, 2, dtype=torch.long)
+    for i in range(n):
+        for j, (x1, y1) in enumerate(((4 + 3 * i, 6 + i), (30 + 2 * i, 20 + i))):
+            box = [x1, y1, x1 + 14, y1 + 12]
+            boxes[i, j] = torch.tensor(box, dtype=torch.float)
+            labels[i, j] = 2 * i + j
+            x[i, 0, box[1] : box[3], box[0] : box[2]] = (2 * i + j + 1) / (2 * n)
+    out, moved, kept = Mosaic(p=1.0, min_visible=0.6)(x, boxes, labels)
+    assert moved.shape == (n, 8, 4) and not torch.equal(out, x)
+    kept_boxes = 0
+    for image, image_boxes, image_labels in zip(out, moved, kept, strict=True):
+        covered = torch.zeros(h, w, dtype=torch.bool)
+        pairs = zip(image_boxes.long().tolist(), image_labels.tolist(), strict=True)
+        for (x1, y1, x2, y2), label in pairs:
+            if label < 0:
+                continue
+            assert x2 > x1 and y2 > y1
+            patch = image[0, y1:y2, x1:x2]
+            assert torch.allclose(patch, torch.full_like(patch, (label + 1) / (2 * n)))
+            covered[y1:y2, x1:x2] = True
+            kept_boxes += 1
+        stray = (image[0] > 0) & ~covered  # pieces of objects cut below min_visible
+        assert stray.sum() <= 0.6 * 14 * 12 * 8
+    assert kept_boxes >= n  # most mosaics keep objects
+    assert (kept >= 0).sum(1).max() > 2  # objects from more than one image in a mosaic
+
+
+def test_mosaic_off_leaves_the_batch_alone():
+    x, boxes, labels = torch.rand(4, 1, 8, 8), torch.zeros(4, 1, 4), torch.zeros(4, 1).long()
+    out = Mosaic(p=0.0)(x, boxes, labels)
+    assert out[0] is x and out[1] is boxes and out[2] is labels

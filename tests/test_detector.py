@@ -11,10 +11,13 @@ from litlab.models.yolo_loss import (
     YOLOLossWeights,
     assign_targets,
     decode_detections,
+    flatten_grids,
     grid_points,
+    level_ranges,
     yolo_loss,
 )
 from litlab.nets.yolo import YOLONet
+from litlab.nets.yolo_fpn import YOLOFPNNet
 from litlab.utils.summary import read_summary
 from tests.conftest import run_cli
 
@@ -37,6 +40,33 @@ def test_a_cell_inside_two_boxes_learns_the_smaller():
     boxes = torch.tensor([[[0.0, 0, 60, 60], [10, 10, 30, 30]]])
     match = assign_targets(points, boxes, torch.tensor([[0, 1]]), stride=8, radius=10)
     assert match.tolist() == [[1]]
+
+
+def test_each_box_is_learned_on_the_level_its_size_fits():
+    assert level_ranges([8, 16, 32], 4.0) == [(0.0, 32.0), (32.0, 64.0), (64.0, math.inf)]
+    assert level_ranges([8], 4.0) == [(0.0, math.inf)]
+    grids = [torch.zeros(1, 6, 128 // s, 128 // s) for s in (8, 16, 32)]  # a 128x128 image
+    cells = flatten_grids(grids, [8, 16, 32], span=4.0)
+    boxes = torch.tensor([[[10.0, 10, 30, 28], [60, 20, 100, 52], [8, 40, 120, 126], [0, 0, 0, 0]]])
+    labels = torch.tensor([[0, 1, 0, -1]])  # longer sides 20, 40 and 112; padding
+    match = assign_targets(cells.points, boxes, labels, cells.strides, 2.5, cells.size_range)[0]
+    for k, stride in enumerate((8, 16, 32)):
+        assert (match == k).sum() >= 1
+        assert (cells.strides[match == k] == stride).all()  # on its own level only
+    assert not (match == 3).any()
+    # on its level a box gets every central cell inside it: 4 x 3 stride-32 cells for 112x86
+    assert (match == 2).sum() == 12
+
+
+def test_a_box_on_the_boundary_goes_up_and_the_last_level_takes_any_size():
+    grids = [torch.zeros(1, 6, 64 // s, 64 // s) for s in (8, 16, 32)]
+    cells = flatten_grids(grids, [8, 16, 32], span=2.0)  # levels: < 16, 16-32, >= 32 px
+    boxes = torch.tensor([[[4.0, 4, 20, 12], [0, 0, 64, 64]]])  # longer sides 16 and 64
+    match = assign_targets(
+        cells.points, boxes, torch.tensor([[0, 1]]), cells.strides, 2.5, cells.size_range
+    )[0]
+    assert set(cells.strides[match == 0].tolist()) == {16.0}
+    assert set(cells.strides[match == 1].tolist()) == {32.0}
 
 
 def encode(box: torch.Tensor, point: torch.Tensor, stride: int) -> torch.Tensor:
@@ -90,6 +120,50 @@ def test_loss_goes_down_and_the_net_finds_the_boxes_it_learned():
     for f, t in zip(found, targets, strict=True):
         assert f["labels"][0] == t["labels"][0]
         assert box_iou(f["boxes"][:1], t["boxes"])[0, 0] > 0.7
+
+
+def test_multi_scale_net_learns_small_and_large_objects_on_their_levels():
+    """Eight 96x96 images, each with a 10 px square (class 0) and a 64 px frame (class 1):
+    six times apart in size. The three-level net learns both in 150 steps, each from its own
+    level (the small one from stride 8, the large one from stride 32)."""
+    from torchvision.ops import box_iou
+
+    torch.manual_seed(0)
+    x = torch.zeros(8, 1, 96, 96)
+    targets = []
+    for i in range(8):
+        sx, sy, lx, ly = 6 + 8 * i, 70 - 4 * i, 26 - 3 * i, 4 + 2 * i
+        x[i, :, sy : sy + 10, sx : sx + 10] = 1.0
+        x[i, :, ly : ly + 64, lx : lx + 64] = 0.6
+        x[i, :, ly + 6 : ly + 58, lx + 6 : lx + 58] = 0.0
+        x[i, :, sy : sy + 10, sx : sx + 10] = 1.0
+        targets.append(
+            {
+                "boxes": torch.tensor([[sx, sy, sx + 10.0, sy + 10], [lx, ly, lx + 64.0, ly + 64]]),
+                "labels": torch.tensor([0, 1]),
+            }
+        )
+    net = YOLOFPNNet(
+        (1, 96, 96), 2, channels=(16, 16, 32, 32, 48), depth=(0, 0, 1, 1, 1), neck=32, head=32
+    )
+    assert net.strides == (8, 16, 32)
+    opt = torch.optim.Adam(net.parameters(), 3e-3)
+    for _ in range(150):
+        loss = yolo_loss(net(x), targets, net.strides, YOLOLossWeights())["loss"]
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    net.eval()
+    with torch.no_grad():
+        grids = net(x)
+        found = decode_detections(grids, net.strides, score_threshold=0.3)
+    for f, t in zip(found, targets, strict=True):
+        for k in (0, 1):
+            mine = f["boxes"][f["labels"] == k]
+            assert len(mine) >= 1 and box_iou(mine[:1], t["boxes"][k : k + 1])[0, 0] > 0.6
+    # the small squares score on the stride-8 grid, the large frames on the stride-32 grid
+    best = [g[:, 4].flatten(1).max(1).values.sigmoid().mean() for g in grids]
+    assert best[0] > 0.5 and best[2] > 0.5
 
 
 def test_net_head_starts_at_the_prior():

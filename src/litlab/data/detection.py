@@ -15,8 +15,9 @@ import torch
 from litlab.data.base import LitDataModule, TensorBatches
 from litlab.data.box_augment import BoxAugment
 from litlab.data.images import channel_stats
+from litlab.data.mosaic import Mosaic
 from litlab.data.spec import DataSpec
-from litlab.errors import DataError
+from litlab.errors import ConfigError, DataError
 
 Targets = list[dict[str, torch.Tensor]]
 
@@ -64,7 +65,9 @@ class DetectionDataModule(LitDataModule):
     augmented (boxes with them) on whole batches after they reach the device.
 
     Subclasses implement `load_splits()` returning train, val and test `BoxSet`s and set
-    `class_names`. `flip` in `augment` is only honoured when the classes allow mirroring.
+    `class_names`. `flip` in `augment` is only honoured when the classes allow mirroring;
+    `augment.mosaic` is the share of training images tiled into mosaics (`Mosaic`) before the
+    zoom, shift and flip.
     """
 
     max_value: float = 255.0
@@ -82,7 +85,13 @@ class DetectionDataModule(LitDataModule):
     ) -> None:
         super().__init__(data_dir, batch_size, num_workers, pin_memory, split_seed)
         self.normalize = normalize
-        self.augment = BoxAugment(**(augment or {}))
+        augment = dict(augment or {})
+        mosaic = float(augment.pop("mosaic", 0.0))
+        if not 0 <= mosaic <= 1:
+            raise ConfigError(f"data.augment.mosaic must be a share between 0 and 1, got {mosaic}.")
+        self.augment = BoxAugment(**augment)
+        enabled = augment.get("enabled", True)
+        self.mosaic = Mosaic(mosaic if enabled else 0.0, self.augment.min_visible)
         self.train_set: BoxSet | None = None
         self.val_set: BoxSet | None = None
         self.test_set: BoxSet | None = None
@@ -124,6 +133,8 @@ class DetectionDataModule(LitDataModule):
         their boxes when `augment`, normalised; targets as torchvision's list of dicts."""
         images, boxes, labels = batch
         x = images.float() / self.max_value
+        if augment and self.mosaic.active:
+            x, boxes, labels = self.mosaic(x, boxes, labels)
         if augment and self.augment.active:
             x, boxes, labels = self.augment(x, boxes, labels)
         if self.normalize:

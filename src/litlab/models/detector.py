@@ -13,7 +13,7 @@ from litlab.data.detection import Targets
 from litlab.metrics.mean_ap import MeanAveragePrecisionAnyCount
 from litlab.metrics.running import RunningMean
 from litlab.models.base import LitModule
-from litlab.models.yolo_loss import YOLOLossWeights, decode_detections, yolo_loss
+from litlab.models.yolo_loss import Grids, YOLOLossWeights, decode_detections, yolo_loss
 
 MAP_KEYS = {"map": "map", "map_50": "map_50", "map_75": "map_75"}
 # pycocotools' own thresholds (float64, as its Params builds them): torchmetrics' float32 defaults
@@ -25,7 +25,8 @@ COCO_THRESHOLDS = {
 
 
 class Detector(LitModule):
-    """A grid net (`model/net=yolo`) trained with `yolo_loss`, judged by COCO mAP.
+    """A grid net (`model/net=yolo`: three levels; `yolo_small`: one) trained with `yolo_loss`,
+    judged by COCO mAP.
 
     Logs `{stage}/loss` (and its box / objectness / classes parts), `val/map_50` (the monitor),
     `{val,test}/map`, `map_50`, `map_75` from torchmetrics' `MeanAveragePrecision` (synced
@@ -44,6 +45,7 @@ class Detector(LitModule):
         scheduler: dict[str, Any] | None = None,
         loss_weights: dict[str, float] | None = None,
         center_radius: float = 2.5,
+        level_span: float = 4.0,
         iou_objectness: bool = True,
         focal_gamma: float = 0.0,
         score_threshold: float = 0.05,
@@ -57,7 +59,7 @@ class Detector(LitModule):
         self.net = self.build_net(
             net, in_shape=self.spec.input_shape, num_classes=self.spec.num_classes
         )
-        self.stride: int = self.net.stride
+        self.strides: tuple[int, ...] = tuple(self.net.strides)
         self.weights = YOLOLossWeights(**(loss_weights or {}))
         self.train_losses = nn.ModuleDict(
             {name: RunningMean() for name in ("loss", "box", "objectness", "classes")}
@@ -75,26 +77,27 @@ class Detector(LitModule):
         )
         self.test_results: dict[str, Any] = {}
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """The raw grid (B, 5 + classes, H / stride, W / stride)."""
+    def forward(self, x: torch.Tensor) -> Grids:
+        """The raw grid (B, 5 + classes, H / stride, W / stride), or one per level."""
         return self.net(x)
 
     def detect(self, x: torch.Tensor, score_threshold: float | None = None) -> Targets:
         """Boxes, labels and scores per image, after per-class NMS."""
         h = self.hparams
         threshold = h.score_threshold if score_threshold is None else score_threshold
-        return decode_detections(self(x), self.stride, threshold, h.nms_iou, h.max_detections)
+        return decode_detections(self(x), self.strides, threshold, h.nms_iou, h.max_detections)
 
-    def losses(self, output: torch.Tensor, targets: Targets) -> dict[str, torch.Tensor]:
+    def losses(self, output: Grids, targets: Targets) -> dict[str, torch.Tensor]:
         h = self.hparams
         return yolo_loss(
             output,
             targets,
-            self.stride,
+            self.strides,
             self.weights,
             h.center_radius,
             h.iou_objectness,
             h.focal_gamma,
+            h.level_span,
         )
 
     def training_step(self, batch: Any, batch_idx: int) -> torch.Tensor:
@@ -122,7 +125,7 @@ class Detector(LitModule):
         loss.update(self.losses(output, targets)["loss"], weight=len(x))
         h = self.hparams
         predictions = decode_detections(
-            output, self.stride, h.score_threshold, h.nms_iou, h.max_detections
+            output, self.strides, h.score_threshold, h.nms_iou, h.max_detections
         )
         average_precision.update(predictions, targets)
 

@@ -20,5 +20,6 @@ __getattr__, __dir__, __all__ = lazy_members(
         "tcn": ["TCN"],
         "unet": ["UNet"],
         "yolo": ["YOLONet"],
+        "yolo_fpn": ["YOLOFPNNet"],
     },
 )

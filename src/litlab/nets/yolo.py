@@ -1,5 +1,6 @@
-"""A small single-scale YOLO-style detection net: a Darknet-like conv backbone and a decoupled
-grid head (box and objectness in one branch, classes in the other, as YOLOX does)."""
+"""A small single-scale YOLO-style detection net (`model/net=yolo_small`): a Darknet-like conv
+backbone and a decoupled grid head (box and objectness in one branch, classes in the other, as
+YOLOX does)."""
 
 from __future__ import annotations
 
@@ -64,6 +65,7 @@ class YOLONet(nn.Module):
             c = width
         self.backbone = nn.Sequential(*layers)
         self.stride = 2 ** len(channels)
+        self.strides = (self.stride,)
         self.num_classes = num_classes
         self.box_branch = nn.Sequential(conv_bn(c, head, 3, 1, activation), nn.Conv2d(head, 5, 1))
         self.cls_branch = nn.Sequential(
