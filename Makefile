@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup train test test-fast lint format bench clean
+.PHONY: setup train test test-fast lint format bench mutants clean
 
 setup: $(VENV)/.installed
 
@@ -34,5 +34,8 @@ format: setup
 bench: setup  ## every benchmark, one table of ratios (bench/run_all.py; 5-13 min on 2 cores)
 	$(BIN)/python bench/run_all.py
 
+mutants: setup  ## mutation score of the losses, metrics and data code ([tool.mutmut]; about 20 min on 2 cores)
+	$(BIN)/python tests/mutation_score.py
+
 clean:
-	rm -rf outputs multirun .pytest_cache .ruff_cache
+	rm -rf outputs multirun .pytest_cache .ruff_cache mutants
