@@ -166,3 +166,39 @@ def test_resuming_by_hand_from_an_hpc_checkpoint_continues_in_its_run_folder(tmp
     torch.save({}, checkpoint)
     command = resume_overrides([f"ckpt_path={checkpoint}"])
     assert command == ["seed=5", f"ckpt_path={checkpoint}", f"hydra.run.dir={tmp_path}"]
+
+
+@pytest.mark.parametrize(
+    ("stderr", "option"),
+    [  # what sbatch 22.05 said on a one-node CPU cluster (scripts/local_slurm.sh)
+        ("sbatch: error: Invalid generic resource (gres) specification", "gpus_per_node"),
+        (
+            "sbatch: error: invalid partition specified: nope\n"
+            "sbatch: error: Batch job submission failed: Invalid partition name specified",
+            "partition",
+        ),
+        (
+            "sbatch: error: Memory specification can not be satisfied\n"
+            "sbatch: error: Batch job submission failed: Requested node configuration is not "
+            "available",
+            "mem_gb",
+        ),
+        (
+            "sbatch: error: Batch job submission failed: Requested time limit is invalid "
+            "(missing or exceeds some limit)",
+            "timeout_min",
+        ),
+        (
+            "sbatch: error: Batch job submission failed: Invalid account or account/partition "
+            "combination specified",
+            "account",
+        ),
+    ],
+)
+def test_an_sbatch_refusal_is_one_sentence_naming_the_option(stderr, option):
+    from hydra_plugins.litlab_slurm.launcher import sbatch_error
+
+    sentence = sbatch_error(stderr)
+    assert sentence.startswith("sbatch refused the jobs (")
+    assert f"set hydra.launcher.{option};" in sentence
+    assert "\n" not in sentence
