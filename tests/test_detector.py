@@ -122,36 +122,32 @@ def test_loss_goes_down_and_the_net_finds_the_boxes_it_learned():
         assert box_iou(f["boxes"][:1], t["boxes"])[0, 0] > 0.7
 
 
+@pytest.mark.slow
 def test_multi_scale_net_learns_small_and_large_objects_on_their_levels():
-    """Eight 96x96 images, each with a 10 px square (class 0) and a 64 px frame (class 1):
-    six times apart in size. The three-level net learns both in 150 steps, each from its own
-    level (the small one from stride 8, the large one from stride 32)."""
+    """Six 64x64 images, each with an 8 px square (class 0) and a 44 px frame (class 1), five
+    times apart in size. With levels < 16, 16-32 and >= 32 px (level_span 2), the three-level
+    net learns both in 100 steps, the small one on stride 8 and the large one on stride 32."""
     from torchvision.ops import box_iou
 
     torch.manual_seed(0)
-    x = torch.zeros(8, 1, 96, 96)
+    x = torch.zeros(6, 1, 64, 64)
     targets = []
-    for i in range(8):
-        sx, sy, lx, ly = 6 + 8 * i, 70 - 4 * i, 26 - 3 * i, 4 + 2 * i
-        x[i, :, sy : sy + 10, sx : sx + 10] = 1.0
-        x[i, :, ly : ly + 64, lx : lx + 64] = 0.6
-        x[i, :, ly + 6 : ly + 58, lx + 6 : lx + 58] = 0.0
-        x[i, :, sy : sy + 10, sx : sx + 10] = 1.0
-        targets.append(
-            {
-                "boxes": torch.tensor([[sx, sy, sx + 10.0, sy + 10], [lx, ly, lx + 64.0, ly + 64]]),
-                "labels": torch.tensor([0, 1]),
-            }
-        )
+    for i in range(6):
+        sx, sy, lx, ly = 4 + 8 * i, 52 - 2 * i, 16 - 2 * i, 2 + i
+        x[i, :, ly : ly + 44, lx : lx + 44] = 0.6
+        x[i, :, ly + 5 : ly + 39, lx + 5 : lx + 39] = 0.0
+        x[i, :, sy : sy + 8, sx : sx + 8] = 1.0
+        boxes = torch.tensor([[sx, sy, sx + 8.0, sy + 8], [lx, ly, lx + 44.0, ly + 44]])
+        targets.append({"boxes": boxes, "labels": torch.tensor([0, 1])})
     net = YOLOFPNNet(
-        (1, 96, 96), 2, channels=(16, 16, 32, 32, 48), depth=(0, 0, 1, 1, 1), neck=32, head=32
+        (1, 64, 64), 2, channels=(8, 16, 24, 32, 48), depth=(0, 0, 1, 1, 1), neck=32, head=24
     )
     assert net.strides == (8, 16, 32)
-    opt = torch.optim.Adam(net.parameters(), 3e-3)
-    for _ in range(150):
-        loss = yolo_loss(net(x), targets, net.strides, YOLOLossWeights())["loss"]
+    opt = torch.optim.Adam(net.parameters(), 5e-3)
+    for _ in range(100):
+        loss = yolo_loss(net(x), targets, net.strides, YOLOLossWeights(), level_span=2.0)
         opt.zero_grad()
-        loss.backward()
+        loss["loss"].backward()
         opt.step()
     net.eval()
     with torch.no_grad():
@@ -160,10 +156,10 @@ def test_multi_scale_net_learns_small_and_large_objects_on_their_levels():
     for f, t in zip(found, targets, strict=True):
         for k in (0, 1):
             mine = f["boxes"][f["labels"] == k]
-            assert len(mine) >= 1 and box_iou(mine[:1], t["boxes"][k : k + 1])[0, 0] > 0.6
-    # the small squares score on the stride-8 grid, the large frames on the stride-32 grid
-    best = [g[:, 4].flatten(1).max(1).values.sigmoid().mean() for g in grids]
-    assert best[0] > 0.5 and best[2] > 0.5
+            assert len(mine) >= 1 and box_iou(mine[:1], t["boxes"][k : k + 1])[0, 0] > 0.5
+    # the squares score on the stride-8 grid, the frames on the stride-32 grid, none on 16
+    best = [g[:, 4].flatten(1).max(1).values.sigmoid().mean().item() for g in grids]
+    assert best[0] > 0.5 and best[2] > 0.5 and best[1] < 0.3
 
 
 def test_net_head_starts_at_the_prior():
