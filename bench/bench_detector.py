@@ -1,6 +1,6 @@
 """Speed of litlab's detector training against a hand-written PyTorch loop on MNIST canvases.
 
-Both sides train the same net (the detector's default, same initial weights) with `yolo_loss`, the same
+Both sides train the detector's default net (same initial weights) with `yolo_loss`, the same
 optimizer, schedule, batch size, number of steps and canvases, in this one process, and are
 timed per epoch:
 
