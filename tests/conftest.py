@@ -5,6 +5,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import random
 import select
 import shutil
 import signal
@@ -259,3 +260,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Slow tests first, so that under `-n 2` the minutes-long ones start at once and the
     short ones fill in around them, instead of one long test running alone at the end."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One fresh seed per session for the property tests (test_csv_properties), shared with
+    the xdist workers through the environment they inherit; a given one repeats a run."""
+    os.environ.setdefault("LITLAB_HYPOTHESIS_SEED", str(random.randrange(2**32)))
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    seed = os.environ["LITLAB_HYPOTHESIS_SEED"]
+    return f"property tests: LITLAB_HYPOTHESIS_SEED={seed} (set it to repeat this draw)"

@@ -38,8 +38,9 @@ def read_csv(path: Path) -> pd.DataFrame:
     """The table in `path`, one column per header name; malformed files are a `DataError`.
 
     Names and cells lose surrounding whitespace, `MISSING_MARKERS` become gaps; a column whose
-    every value is a number (and none a code with a leading zero) is numeric, one of only
-    true/false is boolean, anything else stays text as written."""
+    every value is a number (and none a code with a leading zero) is numeric (whole numbers
+    with gaps as pandas' Int64), one of only true/false is boolean, anything else stays text
+    as written."""
     try:
         raw = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -92,6 +93,8 @@ def typed(cells: pd.Series) -> pd.Series:
         return flags.astype(bool) if len(present) == len(text) else flags.astype("boolean")
     numbers = pd.to_numeric(present, errors="coerce")
     if numbers.notna().all() and not present.str.contains(LEADING_ZERO).any():
+        if len(present) < len(text) and present.str.fullmatch(r"[+-]?\d+").all():
+            return pd.to_numeric(text).astype("Int64")  # whole numbers with gaps stay whole
         return pd.to_numeric(text)
     return text.astype(str).where(text.notna())
 
