@@ -168,7 +168,7 @@ def test_net_head_starts_at_the_prior():
         out = net(torch.randn(2, 1, 32, 32))
     assert out.shape == (2, 15, 4, 4)
     assert out[:, 4].sigmoid().mean() == pytest.approx(0.01, rel=0.5)
-    assert math.isclose(net.box_branch[-1].bias[4].item(), math.log(0.01 / 0.99), rel_tol=1e-5)
+    assert math.isclose(net.head.box_branch[-1].bias[4].item(), math.log(0.01 / 0.99), rel_tol=1e-5)
 
 
 SMALL = {

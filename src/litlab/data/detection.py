@@ -90,8 +90,7 @@ class DetectionDataModule(LitDataModule):
         if not 0 <= mosaic <= 1:
             raise ConfigError(f"data.augment.mosaic must be a share between 0 and 1, got {mosaic}.")
         self.augment = BoxAugment(**augment)
-        enabled = augment.get("enabled", True)
-        self.mosaic = Mosaic(mosaic if enabled else 0.0, self.augment.min_visible)
+        self.mosaic = Mosaic(mosaic if self.augment.enabled else 0.0, self.augment.min_visible)
         self.train_set: BoxSet | None = None
         self.val_set: BoxSet | None = None
         self.test_set: BoxSet | None = None

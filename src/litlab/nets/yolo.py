@@ -32,6 +32,34 @@ class Residual(nn.Module):
         return x + self.body(x)
 
 
+def darknet_stage(c_in: int, width: int, blocks: int, act: str) -> nn.Sequential:
+    """A stride-2 conv to `width` channels, then `blocks` residual blocks."""
+    return nn.Sequential(
+        conv_bn(c_in, width, 3, 2, act), *(Residual(width, act) for _ in range(blocks))
+    )
+
+
+class Head(nn.Module):
+    """YOLOX's decoupled head on one grid: box distances and objectness from one branch,
+    class logits from the other."""
+
+    def __init__(self, c: int, width: int, num_classes: int, act: str, prior: float) -> None:
+        super().__init__()
+        self.box_branch = nn.Sequential(conv_bn(c, width, 3, 1, act), nn.Conv2d(width, 5, 1))
+        self.cls_branch = nn.Sequential(
+            conv_bn(c, width, 3, 1, act), nn.Conv2d(width, num_classes, 1)
+        )
+        # every cell starts at a low objectness / class probability (RetinaNet's prior), so
+        # the many empty cells do not swamp the first steps
+        bias = -math.log((1 - prior) / prior)
+        with torch.no_grad():
+            self.box_branch[-1].bias[4] = bias
+            self.cls_branch[-1].bias.fill_(bias)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return torch.cat([self.box_branch(x), self.cls_branch(x)], dim=1)
+
+
 class YOLONet(nn.Module):
     """Image (B, C, H, W) -> grid (B, 5 + classes, H / stride, W / stride).
 
@@ -58,26 +86,15 @@ class YOLONet(nn.Module):
         if len(depth) != len(channels):
             raise ValueError("model.net.depth needs one entry per entry of model.net.channels")
         c = in_shape[0]
-        layers: list[nn.Module] = []
+        stages = []
         for width, blocks in zip(channels, depth, strict=True):
-            layers.append(conv_bn(c, width, 3, 2, activation))
-            layers.extend(Residual(width, activation) for _ in range(blocks))
+            stages.append(darknet_stage(c, width, blocks, activation))
             c = width
-        self.backbone = nn.Sequential(*layers)
+        self.backbone = nn.Sequential(*stages)
         self.stride = 2 ** len(channels)
         self.strides = (self.stride,)
         self.num_classes = num_classes
-        self.box_branch = nn.Sequential(conv_bn(c, head, 3, 1, activation), nn.Conv2d(head, 5, 1))
-        self.cls_branch = nn.Sequential(
-            conv_bn(c, head, 3, 1, activation), nn.Conv2d(head, num_classes, 1)
-        )
-        # start every cell at a low objectness / class probability (RetinaNet's prior), so the
-        # many empty cells do not swamp the first steps
-        bias = -math.log((1 - prior) / prior)
-        with torch.no_grad():
-            self.box_branch[-1].bias[4] = bias
-            self.cls_branch[-1].bias.fill_(bias)
+        self.head = Head(c, head, num_classes, activation, prior)
 
     def forward(self, x: Tensor) -> Tensor:
-        features = self.backbone(x)
-        return torch.cat([self.box_branch(features), self.cls_branch(features)], dim=1)
+        return self.head(self.backbone(x))

@@ -4,35 +4,12 @@ of the last three levels (strides 8, 16 and 32 with five stages)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
-import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from litlab.nets.yolo import Residual, conv_bn
-
-
-class Head(nn.Module):
-    """YOLOX's decoupled head on one level: box distances and objectness from one branch,
-    class logits from the other."""
-
-    def __init__(self, c: int, width: int, num_classes: int, act: str, prior: float) -> None:
-        super().__init__()
-        self.box_branch = nn.Sequential(conv_bn(c, width, 3, 1, act), nn.Conv2d(width, 5, 1))
-        self.cls_branch = nn.Sequential(
-            conv_bn(c, width, 3, 1, act), nn.Conv2d(width, num_classes, 1)
-        )
-        # every cell starts at a low objectness / class probability (RetinaNet's prior), so
-        # the many empty cells do not swamp the first steps
-        bias = -math.log((1 - prior) / prior)
-        with torch.no_grad():
-            self.box_branch[-1].bias[4] = bias
-            self.cls_branch[-1].bias.fill_(bias)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return torch.cat([self.box_branch(x), self.cls_branch(x)], dim=1)
+from litlab.nets.yolo import Head, conv_bn, darknet_stage
 
 
 class YOLOFPNNet(nn.Module):
@@ -67,9 +44,7 @@ class YOLOFPNNet(nn.Module):
         c = in_shape[0]
         self.stages = nn.ModuleList()
         for width, blocks in zip(channels, depth, strict=True):
-            stage = [conv_bn(c, width, 3, 2, activation)]
-            stage.extend(Residual(width, activation) for _ in range(blocks))
-            self.stages.append(nn.Sequential(*stage))
+            self.stages.append(darknet_stage(c, width, blocks, activation))
             c = width
         levels = len(channels)
         self.strides = tuple(2**s for s in range(levels - 2, levels + 1))
