@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -21,7 +20,7 @@ from litlab.report.command import main
 from litlab.report.compare import RESAMPLES, RNG_SEED, direction, holm
 from litlab.report.paper import latex_escape
 from litlab.utils.summary import write_summary
-from tests.conftest import run_cli
+from tests.conftest import in_ci, run_cli
 
 LR = "model.optimizer.lr"
 TINY = ["data=wine", "trainer.max_epochs=2", "logger=null", "baselines=false"]
@@ -229,7 +228,7 @@ def pdflatex() -> str:
     if found is None:
         reason = "pdflatex is not installed (apt-get install texlive-latex-base "
         reason += "texlive-latex-recommended)"
-        if os.environ.get("CI", "").lower() not in ("", "0", "false", "no"):
+        if in_ci():
             pytest.fail(f"{reason}; CI needs it to compile report.tex")
         pytest.skip(f"{reason}; report.tex is not compiled")
     return found
